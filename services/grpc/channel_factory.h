@@ -1,0 +1,29 @@
+#ifndef NEXUS_SERVICES_GRPC_CHANNEL_FACTORY_H_
+#define NEXUS_SERVICES_GRPC_CHANNEL_FACTORY_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace nexus::grpc_runtime {
+
+struct ChannelOptions {
+  // Keep-alive pings so that a dead peer is noticed on idle watch streams.
+  absl::Duration keepalive_time = absl::Seconds(20);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
+  int max_message_bytes = 16 << 20;
+};
+
+// Channel to an internal service ("host:port").
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                           const ChannelOptions& options = {});
+
+// Deadline helper for unary calls.
+void SetDeadline(grpc::ClientContext& context, absl::Duration timeout);
+
+}  // namespace nexus::grpc_runtime
+
+#endif  // NEXUS_SERVICES_GRPC_CHANNEL_FACTORY_H_
