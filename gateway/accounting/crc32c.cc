@@ -1,0 +1,30 @@
+#include "gateway/accounting/crc32c.h"
+
+#include <array>
+
+namespace nexus::gateway {
+namespace {
+
+constexpr uint32_t kPolynomial = 0x82F63B78;  // Reflected Castagnoli polynomial.
+
+constexpr std::array<uint32_t, 256> MakeTable() {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t crc = i;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ ((crc & 1) ? kPolynomial : 0);
+    table[i] = crc;
+  }
+  return table;
+}
+
+constexpr std::array<uint32_t, 256> kTable = MakeTable();
+
+}  // namespace
+
+uint32_t Crc32c(std::string_view data) {
+  uint32_t crc = 0xFFFFFFFF;
+  for (unsigned char byte : data) crc = (crc >> 8) ^ kTable[(crc ^ byte) & 0xFF];
+  return crc ^ 0xFFFFFFFF;
+}
+
+}  // namespace nexus::gateway

@@ -1,0 +1,154 @@
+#ifndef NEXUS_GATEWAY_METRICS_FAMILY_H_
+#define NEXUS_GATEWAY_METRICS_FAMILY_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/metrics/metric.h"
+
+namespace nexus::gateway::metrics {
+
+// Label values of the child that absorbs every combination beyond a family's cap (and calls with
+// the wrong number of values).
+inline constexpr std::string_view kOverflowLabelValue = "other";
+
+struct FamilyOptions {
+  // Label combinations beyond this many share the "other" child, so that hostile model names
+  // cannot grow memory without bound.
+  size_t max_children = 10'000;
+};
+
+// One metric name with its HELP, TYPE and children; rendered by MetricsRegistry.
+class Family {
+ public:
+  Family(std::string name, std::string help, std::string_view type)
+      : name_(std::move(name)), help_(std::move(help)), type_(type) {}
+  virtual ~Family() = default;
+
+  const std::string& name() const { return name_; }
+  const std::string& help() const { return help_; }
+  std::string_view type() const { return type_; }
+
+  // Appends the sample lines (not HELP/TYPE) in the text exposition format.
+  virtual void RenderSamples(std::string* out) const = 0;
+
+ private:
+  std::string name_;
+  std::string help_;
+  std::string_view type_;
+};
+
+// Children keyed by label values. Label NAMES are fixed at creation; callers pass only values.
+// Label values must never carry secrets: the pipeline passes model and provider names and status
+// codes only.
+template <typename Child>
+class MetricFamily : public Family {
+ public:
+  using ChildFactory = std::function<std::unique_ptr<Child>()>;
+
+  MetricFamily(std::string name, std::string help, std::string_view type,
+               std::vector<std::string> label_names, FamilyOptions options, ChildFactory factory)
+      : Family(std::move(name), std::move(help), type),
+        label_names_(std::move(label_names)),
+        options_(options),
+        factory_(std::move(factory)) {}
+
+  // The child for these label values (in label-name order). The reference stays valid as long as
+  // the family: cache it and the hot path is one atomic operation. Thread-safe.
+  Child& WithLabels(std::initializer_list<std::string_view> values) {
+    return Lookup(std::span<const std::string_view>(values.begin(), values.size()));
+  }
+  Child& WithLabels(std::span<const std::string_view> values) { return Lookup(values); }
+
+  const std::vector<std::string>& label_names() const { return label_names_; }
+  size_t child_count() const {
+    std::lock_guard lock(mutex_);
+    return children_.size();
+  }
+
+  void RenderSamples(std::string* out) const override;
+
+ private:
+  struct Entry {
+    // 'a="x",b="y"' with values escaped; empty without labels.
+    std::string label_text;
+    std::unique_ptr<Child> child;
+  };
+
+  Child& Lookup(std::span<const std::string_view> values);
+  Entry& Insert(std::vector<std::string> values);
+
+  const std::vector<std::string> label_names_;
+  const FamilyOptions options_;
+  const ChildFactory factory_;
+  mutable std::mutex mutex_;
+  // Ordered by label values, which is also the render order.
+  std::map<std::vector<std::string>, Entry, std::less<>> children_;
+};
+
+using CounterFamily = MetricFamily<Counter>;
+using GaugeFamily = MetricFamily<Gauge>;
+using HistogramFamily = MetricFamily<Histogram>;
+
+// Renders one child's sample lines; `labels` is the child's 'a="x",b="y"' text.
+void RenderChild(const std::string& name, const std::string& labels, const Counter& child,
+                 std::string* out);
+void RenderChild(const std::string& name, const std::string& labels, const Gauge& child,
+                 std::string* out);
+void RenderChild(const std::string& name, const std::string& labels, const Histogram& child,
+                 std::string* out);
+// 'a="x",b="y"' for these names and (escaped) values.
+std::string LabelText(const std::vector<std::string>& names,
+                      const std::vector<std::string>& values);
+
+template <typename Child>
+Child& MetricFamily<Child>::Lookup(std::span<const std::string_view> values) {
+  std::vector<std::string> key;
+  if (values.size() == label_names_.size()) {
+    key.assign(values.begin(), values.end());
+  } else {
+    key.assign(label_names_.size(), std::string(kOverflowLabelValue));
+  }
+  std::lock_guard lock(mutex_);
+  auto it = children_.find(key);
+  if (it != children_.end()) return *it->second.child;
+  if (children_.size() >= options_.max_children) {
+    key.assign(label_names_.size(), std::string(kOverflowLabelValue));
+    it = children_.find(key);
+    if (it != children_.end()) return *it->second.child;
+  }
+  return *Insert(std::move(key)).child;
+}
+
+template <typename Child>
+typename MetricFamily<Child>::Entry& MetricFamily<Child>::Insert(std::vector<std::string> values) {
+  Entry entry;
+  entry.label_text = LabelText(label_names_, values);
+  entry.child = factory_();
+  return children_.emplace(std::move(values), std::move(entry)).first->second;
+}
+
+template <typename Child>
+void MetricFamily<Child>::RenderSamples(std::string* out) const {
+  std::vector<const Entry*> entries;
+  {
+    std::lock_guard lock(mutex_);
+    entries.reserve(children_.size());
+    for (const auto& [values, entry] : children_) entries.push_back(&entry);
+  }
+  // Entries are never removed, so reading them outside the lock is safe.
+  for (const Entry* entry : entries) RenderChild(name(), entry->label_text, *entry->child, out);
+}
+
+}  // namespace nexus::gateway::metrics
+
+#endif  // NEXUS_GATEWAY_METRICS_FAMILY_H_
