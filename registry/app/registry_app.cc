@@ -1,0 +1,80 @@
+#include "registry/app/registry_app.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "registry/crypto/master_key.h"
+#include "registry/crypto/secret_generator.h"
+#include "services/strings/absl_view.h"
+
+namespace nexus::registry {
+namespace {
+
+absl::Status EnsureDataDir(const std::string& dir) {
+  std::error_code error;
+  if (std::filesystem::is_directory(dir, error)) return absl::OkStatus();
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data_dir ", dir, ": cannot be created: ", error.message()));
+  }
+  // Only the service's user needs the database.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, error);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+RegistryApp::RegistryApp(const crypto::KeyBytes& master_key,
+                         std::unique_ptr<SqliteRegistryStore> store, const log::Logger& logger)
+    : logger_(logger),
+      keys_(master_key),
+      store_(std::move(store)),
+      registry_(std::make_unique<Registry>(*store_, keys_, clock_, hub_)),
+      service_(std::make_unique<RegistryGrpcService>(*registry_, hub_,
+                                                     logger.WithComponent("registry.grpc"))) {}
+
+absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Open(const RegistrySettings& settings,
+                                                               const log::Logger& logger,
+                                                               std::ostream& announce) {
+  absl::StatusOr<crypto::KeyBytes> master_key =
+      crypto::LoadMasterKey(settings.master_key, settings.master_key_file);
+  if (!master_key.ok()) return master_key.status();
+  if (std::string warning = crypto::KeyFilePermissionWarning(settings.master_key_file);
+      !warning.empty()) {
+    logger.Warning(warning);
+  }
+  if (absl::Status s = EnsureDataDir(settings.data_dir); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> store =
+      SqliteRegistryStore::Open(settings.database_path());
+  if (!store.ok()) return store.status();
+  std::unique_ptr<RegistryApp> app(new RegistryApp(*master_key, *std::move(store), logger));
+  if (absl::Status s = app->registry_->VerifyMasterKey(); !s.ok()) return s;
+  if (absl::Status s = app->SetUpAdminToken(settings, announce); !s.ok()) return s;
+  return app;
+}
+
+absl::Status RegistryApp::SetUpAdminToken(const RegistrySettings& settings,
+                                          std::ostream& announce) {
+  if (!settings.admin_token.empty()) {
+    if (absl::Status s = registry_->SetAdminToken(settings.admin_token); !s.ok()) return s;
+    logger_.Info("admin token taken from NEXUS_ADMIN_TOKEN (stored hashed)");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> has_token = registry_->HasAdminToken();
+  if (!has_token.ok()) return has_token.status();
+  if (*has_token) return absl::OkStatus();
+  std::string token = crypto::GenerateSecret(crypto::kAdminTokenPrefix);
+  if (absl::Status s = registry_->SetAdminToken(token); !s.ok()) return s;
+  logger_.redactor().AddSecret(token);
+  // Straight to the terminal, not the logger: the logger would (rightly) redact it, and log
+  // files must never hold it.
+  announce << "\n==> NexusAI Hub admin token (shown only this once; store it now):\n\n    " << token
+           << "\n\n    Use it as 'Authorization: Bearer <token>' for the admin console and API.\n"
+              "    Only its hash is stored. To replace it, start with NEXUS_ADMIN_TOKEN set.\n\n"
+           << std::flush;
+  return absl::OkStatus();
+}
+
+}  // namespace nexus::registry
