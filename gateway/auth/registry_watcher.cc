@@ -1,0 +1,139 @@
+#include "gateway/auth/registry_watcher.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "services/strings/absl_view.h"
+
+namespace nexus::gateway {
+
+using nexus::registry::v1::ChangeEvent;
+using nexus::registry::v1::WatchRequest;
+
+RegistryWatcher::RegistryWatcher(std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub,
+                                 RegistryWatcherOptions options)
+    : stub_(std::move(stub)), options_(options) {}
+
+RegistryWatcher::~RegistryWatcher() { Stop(); }
+
+void RegistryWatcher::AddListener(ChangeListener* listener) {
+  std::lock_guard lock(listeners_mutex_);
+  listeners_.push_back(listener);
+}
+
+void RegistryWatcher::Start() {
+  std::lock_guard lock(mutex_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void RegistryWatcher::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    if (active_context_ != nullptr) active_context_->TryCancel();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool RegistryWatcher::WaitUntilConnected(absl::Duration timeout) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                 [this] { return stopping_ || connected(); });
+  return connected();
+}
+
+void RegistryWatcher::SetConnected(bool connected) {
+  {
+    std::lock_guard lock(mutex_);
+    connected_.store(connected, std::memory_order_release);
+  }
+  wake_.notify_all();
+}
+
+void RegistryWatcher::Log(log::Level level, std::string_view message) const {
+  if (options_.logger != nullptr) options_.logger->Log(level, message);
+}
+
+void RegistryWatcher::Run() {
+  std::minstd_rand random(std::random_device{}());
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  absl::Duration backoff = options_.initial_backoff;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    if (RunStream()) backoff = options_.initial_backoff;
+    const absl::Duration delay = backoff * jitter(random);
+    backoff = std::min(options_.max_backoff, backoff * options_.multiplier);
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, absl::ToChronoNanoseconds(delay), [this] { return stopping_; });
+  }
+}
+
+bool RegistryWatcher::RunStream() {
+  grpc::ClientContext context;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    active_context_ = &context;
+  }
+  std::unique_ptr<grpc::ClientReaderInterface<ChangeEvent>> reader =
+      stub_->Watch(&context, WatchRequest());
+  ChangeEvent event;
+  bool first = true;
+  while (reader->Read(&event)) {
+    if (first) {
+      first = false;
+      connections_.fetch_add(1, std::memory_order_acq_rel);
+      // Every stream starts from a clean slate, whatever the server sends first.
+      if (event.kind() != ChangeEvent::KIND_RESET) {
+        Log(log::Level::kWarning, "registry watch stream did not start with a reset; resetting");
+        ChangeEvent reset;
+        reset.set_kind(ChangeEvent::KIND_RESET);
+        reset.set_revision(event.revision());
+        Dispatch(reset);
+      }
+      SetConnected(true);
+      Log(log::Level::kInfo, "registry watch stream connected");
+    }
+    last_revision_.store(event.revision(), std::memory_order_release);
+    Dispatch(event);
+  }
+  const grpc::Status status = reader->Finish();
+  {
+    std::lock_guard lock(mutex_);
+    active_context_ = nullptr;
+  }
+  if (!first) {
+    SetConnected(false);
+    DispatchDisconnect();
+  }
+  bool stopping;
+  {
+    std::lock_guard lock(mutex_);
+    stopping = stopping_;
+  }
+  if (!stopping) {
+    Log(first ? log::Level::kDebug : log::Level::kWarning,
+        absl::StrCat("registry watch stream ended: ", status.error_message(), " (code ",
+                     static_cast<int>(status.error_code()), ")"));
+  }
+  return !first;
+}
+
+void RegistryWatcher::Dispatch(const ChangeEvent& event) {
+  std::lock_guard lock(listeners_mutex_);
+  for (ChangeListener* listener : listeners_) listener->OnChange(event);
+}
+
+void RegistryWatcher::DispatchDisconnect() {
+  std::lock_guard lock(listeners_mutex_);
+  for (ChangeListener* listener : listeners_) listener->OnDisconnect();
+}
+
+}  // namespace nexus::gateway
