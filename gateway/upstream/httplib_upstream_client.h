@@ -1,0 +1,74 @@
+#ifndef NEXUS_GATEWAY_UPSTREAM_HTTPLIB_UPSTREAM_CLIENT_H_
+#define NEXUS_GATEWAY_UPSTREAM_HTTPLIB_UPSTREAM_CLIENT_H_
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gateway/upstream/upstream_client.h"
+#include "gateway/upstream/upstream_url.h"
+
+namespace nexus::gateway {
+
+struct HttplibUpstreamClientOptions {
+  absl::Duration connect_timeout = absl::Seconds(10);
+  // Longest silence while waiting for the status line or the next body bytes.
+  absl::Duration read_timeout = absl::Seconds(300);
+  // Longest wait for the upstream to accept request bytes.
+  absl::Duration write_timeout = absl::Seconds(60);
+  // Verify HTTPS certificates and host names (against `ca_cert_file`, or the system CA bundle).
+  bool verify_tls = true;
+  std::string ca_cert_file;
+  // Idle keep-alive connections kept per (scheme, host, port); more are closed.
+  size_t max_idle_per_host = 32;
+  // Idle connections older than this are closed instead of reused (servers drop idle
+  // connections after their own keep-alive timeout).
+  absl::Duration max_idle_time = absl::Seconds(30);
+};
+
+// UpstreamClient over cpp-httplib. Each call takes an idle connection to the upstream host from
+// the pool (or opens one) and returns it after a clean exchange; a connection is used by one call
+// at a time. Cancel() shuts the call's socket down from the cancelling thread, which unblocks a
+// read on a stalled upstream (or a connect or TLS handshake) at once. When a reused idle
+// connection turns out to be dead before any response byte, the call is retried once on a new
+// connection (the server closed it while idle). Response bodies arrive decoded and unbuffered
+// (the client asks for identity encoding). Thread-safe.
+class HttplibUpstreamClient : public UpstreamClient {
+ public:
+  explicit HttplibUpstreamClient(HttplibUpstreamClientOptions options = {});
+  ~HttplibUpstreamClient() override;
+  HttplibUpstreamClient(const HttplibUpstreamClient&) = delete;
+  HttplibUpstreamClient& operator=(const HttplibUpstreamClient&) = delete;
+
+  // Status: OK when an HTTP exchange completed (any status code); UNAVAILABLE when the upstream
+  // could not be reached or the connection broke; DEADLINE_EXCEEDED on connect or idle-read
+  // timeout; CANCELLED when the handler returned false or the token was cancelled;
+  // INVALID_ARGUMENT for a malformed base URL. Messages name the upstream host, never the key.
+  UpstreamOutcome Send(const UpstreamRequest& request, UpstreamHandler& handler,
+                       CancelToken& cancel) override;
+
+  // Idle pooled connections across all hosts.
+  size_t idle_connections() const;
+
+ private:
+  struct Connection;
+  struct Exchange;
+
+  std::unique_ptr<Connection> Acquire(const UpstreamUrl& url, bool& reused);
+  void Release(const UpstreamUrl& url, std::unique_ptr<Connection> connection);
+  std::unique_ptr<Connection> Open(const UpstreamUrl& url) const;
+  Exchange Run(Connection& connection, const UpstreamUrl& url, const UpstreamRequest& request,
+               UpstreamHandler& handler, CancelToken& cancel) const;
+
+  HttplibUpstreamClientOptions options_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+}  // namespace nexus::gateway
+
+#endif  // NEXUS_GATEWAY_UPSTREAM_HTTPLIB_UPSTREAM_CLIENT_H_
