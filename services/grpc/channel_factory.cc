@@ -1,5 +1,7 @@
 #include "services/grpc/channel_factory.h"
 
+#include <algorithm>
+
 namespace nexus::grpc_runtime {
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
@@ -10,6 +12,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  const int max_backoff_ms =
+      static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_backoff_ms);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(1000, max_backoff_ms));
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);

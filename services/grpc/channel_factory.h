@@ -14,6 +14,9 @@ struct ChannelOptions {
   // Keep-alive pings so that a dead peer is noticed on idle watch streams.
   absl::Duration keepalive_time = absl::Seconds(20);
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  // Cap of the channel's reconnect backoff (gRPC's own default grows to 120 s, which would keep
+  // a watch stream down for minutes after its server came back).
+  absl::Duration max_reconnect_backoff = absl::Seconds(5);
   int max_message_bytes = 16 << 20;
 };
 
