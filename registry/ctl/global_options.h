@@ -1,0 +1,30 @@
+#ifndef NEXUS_REGISTRY_CTL_GLOBAL_OPTIONS_H_
+#define NEXUS_REGISTRY_CTL_GLOBAL_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "registry/ctl/ctl_context.h"
+#include "services/config/config.h"
+
+namespace nexus::ctl {
+
+struct CommandLine {
+  CtlOptions options;
+  bool help = false;
+  // The command group and its arguments, global options removed.
+  std::vector<std::string> command;
+};
+
+// Takes --registry, --stats, --json, --timeout and --help from anywhere on the line (after the
+// environment: NEXUS_REGISTRY_ADDR, NEXUS_STATS_ADDR); the rest is the command.
+absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
+                                             const config::EnvLookup& env);
+
+// The top-level help: global options and every command group.
+std::string MainUsage();
+
+}  // namespace nexus::ctl
+
+#endif  // NEXUS_REGISTRY_CTL_GLOBAL_OPTIONS_H_
