@@ -18,7 +18,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev
 )
 test_pkgs=(
-  sqlite3 curl procps python3 python3-yaml binutils
+  sqlite3 curl procps python3 python3-yaml binutils chromium
 )
 
 case "$profile" in
