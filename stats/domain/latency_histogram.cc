@@ -7,13 +7,13 @@ namespace nexus::stats {
 
 int64_t LatencyBucketLower(int i) {
   if (i <= 0) return 0;
-  // 2^(i/2) - 1: bucket 1 starts at 0.41 -> 1 ms after rounding, then grows by sqrt(2).
-  return static_cast<int64_t>(std::llround(std::pow(2.0, i / 2.0))) - 1;
+  // 2^((i+1)/2) - 1, rounded: 1, 2, 3, 5, 7, 10, 15, ... growing by sqrt(2).
+  return static_cast<int64_t>(std::llround(std::pow(2.0, (i + 1) / 2.0))) - 1;
 }
 
 int LatencyBucket(int64_t latency_ms) {
   if (latency_ms <= 0) return 0;
-  int i = static_cast<int>(2.0 * std::log2(static_cast<double>(latency_ms) + 1.0));
+  int i = static_cast<int>(2.0 * std::log2(static_cast<double>(latency_ms) + 1.0)) - 1;
   i = std::clamp(i, 0, kLatencyBuckets - 1);
   // Guard against floating-point edges so that Lower(i) <= latency < Lower(i + 1) holds exactly.
   while (i > 0 && LatencyBucketLower(i) > latency_ms) --i;

@@ -7,9 +7,10 @@
 namespace nexus::stats {
 
 // Fixed log-scale latency buckets, two per doubling: bucket i holds latencies in
-// [Lower(i), Lower(i + 1)) milliseconds, the last one everything from about 17 minutes up.
-// Rollups store one counter per bucket, so percentiles over any range come from the rollups
-// with at most ~41% relative error (interpolated inside the bucket, usually far less).
+// [Lower(i), Lower(i + 1)) milliseconds, the last one everything from about 17 minutes up (1, 2, 3,
+// 5, 7, 10, 15, ... ms). Rollups store one counter per bucket, so percentiles over any range come
+// from the rollups with at most ~41% relative error (interpolated inside the bucket, usually far
+// less).
 inline constexpr int kLatencyBuckets = 40;
 using LatencyHistogram = std::array<int64_t, kLatencyBuckets>;
 

@@ -16,9 +16,9 @@ namespace nexus::stats {
 struct Filter {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
-  std::vector<int64_t> provider_ids;
-  std::vector<std::string> models;
-  std::vector<int64_t> key_ids;
+  std::vector<int64_t> provider_ids{};
+  std::vector<std::string> models{};
+  std::vector<int64_t> key_ids{};
 
   bool HasDimensionFilter() const {
     return !provider_ids.empty() || !models.empty() || !key_ids.empty();
@@ -66,40 +66,40 @@ Totals TotalsFromMetrics(const Metrics& metrics);
 
 struct SeriesPoint {
   int64_t bucket_start_ms = 0;
-  Metrics metrics;
+  Metrics metrics{};
 };
 
 struct Series {
-  std::string group;
-  std::vector<SeriesPoint> points;  // ascending, only non-empty buckets
+  std::string group{};
+  std::vector<SeriesPoint> points{};  // ascending, only non-empty buckets
 };
 
 struct BreakdownRow {
-  std::string group;
-  Metrics metrics;
+  std::string group{};
+  Metrics metrics{};
 };
 
 struct RequestPage {
-  std::vector<UsageEvent> events;  // newest first
-  std::string next_page_token;     // empty on the last page
+  std::vector<UsageEvent> events{};  // newest first
+  std::string next_page_token{};     // empty on the last page
 };
 
 struct SeriesQuery {
-  Filter filter;
+  Filter filter{};
   Bucket bucket = Bucket::kUnspecified;
   GroupBy group_by = GroupBy::kNone;
 };
 
 struct BreakdownQuery {
-  Filter filter;
+  Filter filter{};
   GroupBy group_by = GroupBy::kNone;
   int limit = 10;
 };
 
 struct RequestsQuery {
-  Filter filter;
+  Filter filter{};
   int page_size = 100;
-  std::string page_token;
+  std::string page_token{};
 };
 
 int64_t BucketWidthMs(Bucket bucket);

@@ -30,13 +30,13 @@ inline constexpr int kMaxEndpoint = 3;
 // One call that passed the gateway. Times are Unix milliseconds (UTC). Enum fields are kept as
 // raw numbers until validation, because the wire may carry values this build does not know.
 struct UsageEvent {
-  std::string request_id;
+  std::string request_id{};
   int64_t timestamp_ms = 0;
   int64_t key_id = 0;
   int64_t provider_id = 0;
-  std::string model;
-  std::string upstream_model;
-  std::string conversation_id;
+  std::string model{};
+  std::string upstream_model{};
+  std::string conversation_id{};
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t total_tokens = 0;
@@ -44,7 +44,7 @@ struct UsageEvent {
   bool streamed = false;
   int endpoint = 0;
   int http_status = 0;
-  std::string error_type;
+  std::string error_type{};
   int64_t latency_ms = 0;
   int64_t time_to_first_token_ms = 0;
   int64_t upstream_latency_ms = 0;
@@ -56,14 +56,14 @@ inline bool IsError(const UsageEvent& e) { return e.http_status >= 400 || !e.err
 
 struct RejectedEvent {
   int index = 0;
-  std::string request_id;
-  std::string reason;
+  std::string request_id{};
+  std::string reason{};
 };
 
 struct RecordResult {
   int accepted = 0;
   int duplicates = 0;
-  std::vector<RejectedEvent> rejected;
+  std::vector<RejectedEvent> rejected{};
 };
 
 }  // namespace nexus::stats

@@ -1,0 +1,171 @@
+#include "stats/store/sqlite_usage_store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/temp_dir.h"
+
+namespace nexus::stats {
+namespace {
+
+constexpr int64_t kT0 = 1'800'000'000'000 / kDayMs * kDayMs;  // midnight UTC
+
+UsageEvent Event(std::string id, int64_t t, std::string conversation = "", int64_t prompt = 10,
+                 int64_t completion = 5) {
+  UsageEvent e;
+  e.request_id = std::move(id);
+  e.timestamp_ms = t;
+  e.provider_id = 1;
+  e.key_id = 7;
+  e.model = "m1";
+  e.conversation_id = std::move(conversation);
+  e.prompt_tokens = prompt;
+  e.completion_tokens = completion;
+  e.total_tokens = prompt + completion;
+  e.http_status = 200;
+  e.latency_ms = 120;
+  return e;
+}
+
+class SqliteUsageStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteUsageStore::Open(dir_.path() + "/stats.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  Metrics SumAll(int64_t start = kT0 - kDayMs, int64_t end = kT0 + 10 * kDayMs) {
+    auto rows = store_->Sum({.start_ms = start, .end_ms = end}, GroupBy::kNone);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    Metrics m;
+    for (const BreakdownRow& row : *rows) m.Add(row.metrics);
+    return m;
+  }
+
+  testing_support::TempDir dir_;
+  std::unique_ptr<SqliteUsageStore> store_;
+};
+
+TEST_F(SqliteUsageStoreTest, CountsEachRequestIdOnce) {
+  std::vector<UsageEvent> batch = {Event("a", kT0 + 1), Event("b", kT0 + 2), Event("a", kT0 + 3)};
+  auto stored = store_->Insert(batch);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(*stored, (std::vector<bool>{true, true, false}));
+  auto again = store_->Insert(batch);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, (std::vector<bool>{false, false, false}));
+  Metrics m = SumAll();
+  EXPECT_EQ(m.requests, 2);
+  EXPECT_EQ(m.total_tokens, 30);
+}
+
+TEST_F(SqliteUsageStoreTest, HalfOpenRangesSplitAtTheBoundary) {
+  ASSERT_TRUE(
+      store_->Insert(std::vector{Event("a", kT0 + kHourMs - 1), Event("b", kT0 + kHourMs)}).ok());
+  EXPECT_EQ(SumAll(kT0, kT0 + kHourMs).requests, 1);
+  EXPECT_EQ(SumAll(kT0 + kHourMs, kT0 + 2 * kHourMs).requests, 1);
+  EXPECT_EQ(SumAll(kT0 + kHourMs - 1, kT0 + kHourMs).requests, 1);
+  EXPECT_EQ(SumAll(kT0 + 5, kT0 + 5).requests, 0);
+}
+
+TEST_F(SqliteUsageStoreTest, ConversationsCountedAtTheirFirstRequestEvenWhenItArrivesLate) {
+  ASSERT_TRUE(
+      store_
+          ->Insert(std::vector{Event("r2", kT0 + kDayMs, "c1"), Event("r3", kT0 + kDayMs + 5, "c1"),
+                               Event("x", kT0 + kDayMs, "")})
+          .ok());
+  EXPECT_EQ(SumAll(kT0 + kDayMs, kT0 + 2 * kDayMs).new_conversations, 1);
+  // The conversation's real first request arrives a day late: the count moves to its day.
+  ASSERT_TRUE(store_->Insert(std::vector{Event("r1", kT0 + 10, "c1")}).ok());
+  EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).new_conversations, 1);
+  EXPECT_EQ(SumAll(kT0 + kDayMs, kT0 + 2 * kDayMs).new_conversations, 0);
+  Metrics all = SumAll();
+  EXPECT_EQ(all.new_conversations, 1);
+  EXPECT_EQ(all.rounds, 3);
+  EXPECT_EQ(all.requests, 4);
+}
+
+TEST_F(SqliteUsageStoreTest, SeriesBucketsAndGroups) {
+  UsageEvent other = Event("c", kT0 + kHourMs + 30, "", 100, 0);
+  other.model = "m2";
+  ASSERT_TRUE(
+      store_->Insert(std::vector{Event("a", kT0 + 10), Event("b", kT0 + kHourMs + 20), other})
+          .ok());
+  auto series = store_->TimeSeries({.filter = {.start_ms = kT0, .end_ms = kT0 + kDayMs},
+                                    .bucket = Bucket::kHour,
+                                    .group_by = GroupBy::kModel});
+  ASSERT_TRUE(series.ok()) << series.status();
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[0].group, "m1");
+  ASSERT_EQ((*series)[0].points.size(), 2u);
+  EXPECT_EQ((*series)[0].points[0].bucket_start_ms, kT0);
+  EXPECT_EQ((*series)[0].points[1].bucket_start_ms, kT0 + kHourMs);
+  EXPECT_EQ((*series)[1].group, "m2");
+  EXPECT_EQ((*series)[1].points[0].metrics.prompt_tokens, 100);
+}
+
+TEST_F(SqliteUsageStoreTest, ListsRequestsNewestFirstAcrossPages) {
+  std::vector<UsageEvent> batch;
+  for (int i = 0; i < 25; ++i) batch.push_back(Event("r" + std::to_string(i), kT0 + i % 10));
+  ASSERT_TRUE(store_->Insert(batch).ok());
+  std::vector<std::string> seen;
+  RequestsQuery query{.filter = {.start_ms = kT0, .end_ms = kT0 + kDayMs}, .page_size = 7};
+  int64_t last_ts = INT64_MAX;
+  do {
+    auto page = store_->ListRequests(query);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const UsageEvent& e : page->events) {
+      EXPECT_LE(e.timestamp_ms, last_ts);
+      last_ts = e.timestamp_ms;
+      seen.push_back(e.request_id);
+    }
+    query.page_token = page->next_page_token;
+  } while (!query.page_token.empty());
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
+  EXPECT_EQ(seen.size(), 25u);
+  query.page_token = "garbage";
+  EXPECT_EQ(store_->ListRequests(query).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteUsageStoreTest, PruningDeletesOldRawRowsButKeepsRollups) {
+  ASSERT_TRUE(store_
+                  ->Insert(std::vector{Event("old1", kT0 + 1), Event("old2", kT0 + 2),
+                                       Event("new", kT0 + kDayMs)})
+                  .ok());
+  auto deleted = store_->PruneLog(kT0 + kHourMs, 1);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 1);
+  EXPECT_EQ(*store_->PruneLog(kT0 + kHourMs, 100), 1);
+  EXPECT_EQ(*store_->PruneLog(kT0 + kHourMs, 100), 0);
+  EXPECT_EQ(SumAll().requests, 3);
+  auto page = store_->ListRequests({.filter = {.start_ms = 0, .end_ms = kT0 + 2 * kDayMs}});
+  ASSERT_EQ(page->events.size(), 1u);
+  EXPECT_EQ(page->events[0].request_id, "new");
+}
+
+TEST_F(SqliteUsageStoreTest, ConcurrentWritersShareCommitsWithoutLosingOrDoublingEvents) {
+  constexpr int kThreads = 4, kBatches = 25, kPerBatch = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<UsageEvent> batch;
+        // Every thread sends the same ids as its neighbour half of the time.
+        for (int i = 0; i < kPerBatch; ++i) {
+          int owner = (b % 2 == 0) ? t : t / 2 * 2;
+          batch.push_back(Event(absl::StrCat(owner, "-", b, "-", i), kT0 + b * 1000 + i));
+        }
+        ASSERT_TRUE(store_->Insert(batch).ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  // Even batches: 4 distinct owners; odd batches: owners 0 and 2 only.
+  EXPECT_EQ(SumAll().requests, (13 * 4 + 12 * 2) * kPerBatch);
+}
+
+}  // namespace
+}  // namespace nexus::stats
