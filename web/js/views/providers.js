@@ -92,10 +92,10 @@ export default function providersView(main) {
     if (!models.length) return h('div', { class: 'models-empty' }, h('span', { class: 'muted' }, 'No models yet.'), add);
     return h('div', { class: 'models' },
       h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col' }, 'Upstream name'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'optional' }, 'Upstream name'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
         h('tbody', {}, models.map((m) => h('tr', {},
           h('td', {}, h('span', { class: 'mono' }, m.name), m.description ? h('div', { class: 'muted small' }, m.description) : null),
-          h('td', { class: 'mono' }, m.upstream_name || m.name),
+          h('td', { class: 'mono optional' }, m.upstream_name || m.name),
           h('td', {}, m.enabled ? badge('enabled', 'ok') : badge('disabled', 'muted')),
           h('td', { class: 'row-actions' },
             h('button', { type: 'button', class: 'btn btn-icon btn-small', title: m.enabled ? 'Disable' : 'Enable', 'aria-label': `${m.enabled ? 'Disable' : 'Enable'} model ${m.name}`, onclick: () => patchModel(m, { enabled: !m.enabled }) }, icon(m.enabled ? 'pause' : 'play')),

@@ -68,7 +68,7 @@ export default function statsView(main) {
       card('Errors', formatNumber(t.errors), 'triangle-exclamation', t.requests ? `${((100 * t.errors) / t.requests).toFixed(1)}% of requests` : 'none'));
   }
 
-  function drawChart(index, canvas, series, bucket, metric) {
+  function drawChart(index, canvas, series, bucket, metric, range) {
     const grid = css('--border');
     const text = css('--text-muted');
     const unit = { minute: 'minute', hour: 'hour', day: 'day' }[bucket] || 'hour';
@@ -87,7 +87,7 @@ export default function statsView(main) {
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, parsing: true,
         scales: {
-          x: { type: 'linear', stacked: true, grid: { color: grid }, ticks: { color: text, callback: fmt, maxTicksLimit: 8 } },
+          x: { type: 'linear', stacked: true, min: range.start_ms, max: range.end_ms, grid: { color: grid }, ticks: { color: text, callback: fmt, maxTicksLimit: 8 } },
           y: { stacked: true, beginAtZero: true, grid: { color: grid }, ticks: { color: text, precision: 0 } },
         },
         plugins: {
@@ -106,7 +106,7 @@ export default function statsView(main) {
     if (!rows.length) { breakdown.append(h('p', { class: 'muted card-pad' }, 'No usage in this range yet.')); return; }
     const title = { model: 'Model', provider: 'Provider', key: 'Key' }[groupBy.value];
     breakdown.append(h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, [title, 'Requests', 'Prompt tokens', 'Completion tokens', 'Total tokens', 'Errors'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, title), ['Requests', 'Prompt tokens', 'Completion tokens', 'Total tokens', 'Errors'].map((t) => h('th', { scope: 'col', class: 'num' }, t)))),
       h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, label(r.group)),
         ...[r.requests, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.errors].map((n) => h('td', { class: 'num' }, formatNumber(n))))))));
   }
@@ -124,8 +124,8 @@ export default function statsView(main) {
       if (stopped) return;
       clear(error);
       renderCards(totals);
-      drawChart(0, tokensCanvas, series.series, series.bucket, 'total_tokens');
-      drawChart(1, requestsCanvas, series.series, series.bucket, 'requests');
+      drawChart(0, tokensCanvas, series.series, series.bucket, 'total_tokens', series.range);
+      drawChart(1, requestsCanvas, series.series, series.bucket, 'requests', series.range);
       renderBreakdown(rows.rows);
     } catch (err) { errorBox(error, err, refresh); }
   }
