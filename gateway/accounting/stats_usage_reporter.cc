@@ -54,6 +54,7 @@ void StatsUsageReporter::Record(nexus::stats::v1::UsageEvent event) {
   if (size_ == ring_.size()) {
     lock.unlock();
     dropped_.fetch_add(1, std::memory_order_relaxed);
+    dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   ring_[(head_ + size_) % ring_.size()] = std::move(event);
@@ -273,15 +274,22 @@ void StatsUsageReporter::MarkDown(const absl::Status& status) {
 
 void StatsUsageReporter::MaybeLogDrops(bool force) {
   uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+  uint64_t queue_full = dropped_queue_full_.load(std::memory_order_relaxed);
   std::lock_guard lock(drop_log_mutex_);
   if (dropped == drops_logged_) return;
   absl::Time now = clock_.Now();
   if (!force && now - last_drop_log_ < options_.drop_log_interval) return;
+  // The two counters are read one after the other; keep the split consistent.
+  uint64_t new_queue_full =
+      std::min(queue_full - queue_full_drops_logged_, dropped - drops_logged_);
   logger_.Error(absl::StrCat("LOST ", dropped - drops_logged_, " usage event(s) (", dropped,
-                             " in total): memory queue and spool are full or the spool failed; "
-                             "spool holds ",
+                             " in total): ", new_queue_full,
+                             " because the memory queue was full faster than it could be spilled, ",
+                             dropped - drops_logged_ - new_queue_full,
+                             " because the spool was full or failed; spool holds ",
                              spool_bytes_.load(std::memory_order_relaxed), " bytes"));
   drops_logged_ = dropped;
+  queue_full_drops_logged_ += new_queue_full;
   last_drop_log_ = now;
 }
 

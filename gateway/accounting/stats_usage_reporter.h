@@ -130,6 +130,7 @@ class StatsUsageReporter : public UsageSink {
 
   std::mutex drop_log_mutex_;
   uint64_t drops_logged_ = 0;
+  uint64_t queue_full_drops_logged_ = 0;
   absl::Time last_drop_log_ = absl::InfinitePast();
 
   std::atomic<uint64_t> queued_{0};
@@ -137,6 +138,8 @@ class StatsUsageReporter : public UsageSink {
   std::atomic<uint64_t> spooled_{0};
   std::atomic<uint64_t> replayed_{0};
   std::atomic<uint64_t> dropped_{0};
+  // The part of dropped_ lost because the memory queue was full (the rest: spool full or failing).
+  std::atomic<uint64_t> dropped_queue_full_{0};
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> corrupt_records_{0};
   std::atomic<uint64_t> spool_bytes_{0};
