@@ -50,7 +50,39 @@ constexpr std::string_view kO200kPattern =
 constexpr size_t kShortPiece = 96;
 constexpr uint32_t kNoRank = RankTable::kNoRank;
 
+// Texts at least this long get a lookup memo; for shorter ones clearing it would cost more than
+// it saves.
+constexpr size_t kMemoMinText = 4096;
+
 }  // namespace
+
+// A small direct-mapped memo of rank lookups of five to sixteen bytes, private to one Encode/Count
+// call. Text repeats its characters and character pairs (Zipf), so most byte-pair lookups hit
+// this L1-resident memo instead of the multi-megabyte rank table.
+struct Encoding::LookupMemo {
+  struct Entry {
+    uint64_t prefix = 0;
+    uint64_t second = 0;  // bytes 8..15 of the key
+    uint32_t size = 0;    // 0: empty
+    uint32_t rank = 0;
+  };
+  static constexpr size_t kEntries = 2048;
+  Entry entries[kEntries];
+};
+
+uint32_t Encoding::Lookup(const uint8_t* data, size_t size, LookupMemo* memo) const {
+  if (size == 1) return byte_ranks_[data[0]];
+  const uint64_t prefix = LoadPrefix(data, size);
+  if (size <= kShortTokenMax) return table_.FindShort(prefix, size);
+  const uint64_t hash = HashBytes(data, size, prefix);
+  if (memo == nullptr || size > 16) return table_.Find(data, size, prefix, hash);
+  const uint64_t second = size > 8 ? LoadPrefix(data + 8, size - 8) : 0;
+  LookupMemo::Entry& entry = memo->entries[(hash >> 40) % LookupMemo::kEntries];
+  if (entry.prefix == prefix && entry.second == second && entry.size == size) return entry.rank;
+  const uint32_t rank = table_.Find(data, size, prefix, hash);
+  entry = {prefix, second, static_cast<uint32_t>(size), rank};
+  return rank;
+}
 
 std::string_view EncodingName(EncodingId id) {
   return id == EncodingId::kCl100kBase ? "cl100k_base" : "o200k_base";
@@ -121,40 +153,43 @@ void Encoding::EncodeText(std::string_view text, Emit& emit) const {
     replaced = ReplaceInvalidUtf8(text);
     text = replaced;
   }
+  std::unique_ptr<LookupMemo> memo;
+  if (text.size() >= kMemoMinText) memo = std::make_unique<LookupMemo>();
   Pretokenizer::Scanner scanner(*pretokenizer_, text);
   std::string_view piece;
   while (scanner.Next(&piece)) {
-    EncodePiece(reinterpret_cast<const uint8_t*>(piece.data()), piece.size(), emit);
+    EncodePiece(reinterpret_cast<const uint8_t*>(piece.data()), piece.size(), memo.get(), emit);
   }
 }
 
 template <typename Emit>
-void Encoding::EncodePiece(const uint8_t* piece, size_t size, Emit& emit) const {
+void Encoding::EncodePiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const {
   // Most pieces (a word with its leading space) are a single token.
-  const uint32_t whole = RankOf(piece, size);
+  const uint32_t whole = Lookup(piece, size, memo);
   if (whole != kNoRank) {
     emit(whole);
   } else if (size <= kShortPiece) {
-    MergeShortPiece(piece, size, emit);
+    MergeShortPiece(piece, size, memo, emit);
   } else {
-    MergeLongPiece(piece, size, emit);
+    MergeLongPiece(piece, size, memo, emit);
   }
 }
 
 // tiktoken's _byte_pair_merge: repeatedly merge the adjacent pair whose concatenation has the
 // lowest rank, the leftmost one on ties.
 template <typename Emit>
-void Encoding::MergeShortPiece(const uint8_t* piece, size_t size, Emit& emit) const {
+void Encoding::MergeShortPiece(const uint8_t* piece, size_t size, LookupMemo* memo,
+                               Emit& emit) const {
   uint32_t start[kShortPiece + 1];
   uint32_t rank[kShortPiece + 1];  // rank[i]: merging part i with part i + 1
   size_t parts = size;
   for (size_t i = 0; i < size; ++i) {
     start[i] = static_cast<uint32_t>(i);
-    rank[i] = i + 1 < size ? table_.Find(piece + i, 2) : kNoRank;
+    rank[i] = i + 1 < size ? Lookup(piece + i, 2, memo) : kNoRank;
   }
   start[size] = static_cast<uint32_t>(size);
   auto pair_rank = [&](size_t i) {
-    return i + 2 <= parts ? table_.Find(piece + start[i], start[i + 2] - start[i]) : kNoRank;
+    return i + 2 <= parts ? Lookup(piece + start[i], start[i + 2] - start[i], memo) : kNoRank;
   };
   while (true) {
     size_t best = 0;
@@ -173,13 +208,14 @@ void Encoding::MergeShortPiece(const uint8_t* piece, size_t size, Emit& emit) co
     rank[best] = best + 1 < parts ? pair_rank(best) : kNoRank;
     if (best > 0) rank[best - 1] = pair_rank(best - 1);
   }
-  for (size_t i = 0; i < parts; ++i) emit(RankOf(piece + start[i], start[i + 1] - start[i]));
+  for (size_t i = 0; i < parts; ++i) emit(Lookup(piece + start[i], start[i + 1] - start[i], memo));
 }
 
 // The same merge order with a min-heap keyed by (rank, start) and lazily discarded stale
 // entries, so a megabyte-long piece costs O(n log n) instead of O(n^2).
 template <typename Emit>
-void Encoding::MergeLongPiece(const uint8_t* piece, size_t size, Emit& emit) const {
+void Encoding::MergeLongPiece(const uint8_t* piece, size_t size, LookupMemo* memo,
+                              Emit& emit) const {
   constexpr uint32_t kDead = 0xfffffffeU;
   const auto n = static_cast<uint32_t>(size);
   std::vector<uint32_t> next(n), prev(n), rank(n);  // indexed by a part's start byte
@@ -188,13 +224,13 @@ void Encoding::MergeLongPiece(const uint8_t* piece, size_t size, Emit& emit) con
   for (uint32_t i = 0; i < n; ++i) {
     next[i] = i + 1;
     prev[i] = i - 1;  // wraps for i == 0; never read there
-    rank[i] = i + 1 < n ? table_.Find(piece + i, 2) : kNoRank;
+    rank[i] = i + 1 < n ? Lookup(piece + i, 2, memo) : kNoRank;
     if (rank[i] != kNoRank) heap.push_back(uint64_t{rank[i]} << 32 | i);
   }
   std::make_heap(heap.begin(), heap.end(), std::greater<>());
   auto pair_rank = [&](uint32_t i) {
     const uint32_t j = next[i];
-    return j < n ? table_.Find(piece + i, next[j] - i) : kNoRank;
+    return j < n ? Lookup(piece + i, next[j] - i, memo) : kNoRank;
   };
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), std::greater<>());
@@ -215,7 +251,7 @@ void Encoding::MergeLongPiece(const uint8_t* piece, size_t size, Emit& emit) con
       }
     }
   }
-  for (uint32_t i = 0; i < n; i = next[i]) emit(RankOf(piece + i, next[i] - i));
+  for (uint32_t i = 0; i < n; i = next[i]) emit(Lookup(piece + i, next[i] - i, memo));
 }
 
 }  // namespace nexus::tokenizer

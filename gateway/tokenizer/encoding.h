@@ -52,17 +52,17 @@ class Encoding {
  private:
   Encoding(EncodingId id, RankTable table, std::unique_ptr<Pretokenizer> pretokenizer);
 
+  struct LookupMemo;
+
   template <typename Emit>
   void EncodeText(std::string_view text, Emit& emit) const;
   template <typename Emit>
-  void EncodePiece(const uint8_t* piece, size_t size, Emit& emit) const;
+  void EncodePiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const;
   template <typename Emit>
-  void MergeShortPiece(const uint8_t* piece, size_t size, Emit& emit) const;
+  void MergeShortPiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const;
   template <typename Emit>
-  void MergeLongPiece(const uint8_t* piece, size_t size, Emit& emit) const;
-  uint32_t RankOf(const uint8_t* data, size_t size) const {
-    return size == 1 ? byte_ranks_[data[0]] : table_.Find(data, size);
-  }
+  void MergeLongPiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const;
+  uint32_t Lookup(const uint8_t* data, size_t size, LookupMemo* memo) const;
 
   EncodingId id_;
   RankTable table_;

@@ -19,20 +19,27 @@ absl::StatusOr<RankTable> RankTable::FromBlob(std::span<const uint8_t> blob) {
   }
   const uint64_t tokens = header[2];
   const uint64_t slots = header[3];
-  const uint64_t bytes_size = header[4];
-  const uint64_t expected = 4 * (kRankTableHeaderWords + (tokens + 1) + 2 * slots) + bytes_size;
-  if (tokens == 0 || slots == 0 || (slots & (slots - 1)) != 0 || slots <= tokens ||
-      blob.size() != expected) {
+  const uint64_t short_slots = header[4];
+  const uint64_t bytes_size = header[5];
+  // The slots start 16-byte aligned: the header and offsets are padded to a multiple of 16.
+  const uint64_t slots_offset = (4 * (kRankTableHeaderWords + tokens + 1) + 15) / 16 * 16;
+  const uint64_t expected =
+      slots_offset + sizeof(RankSlot) * slots + sizeof(uint64_t) * short_slots + bytes_size;
+  if (tokens == 0 || slots <= tokens || short_slots == 0 || tokens >= (1U << 30) ||
+      blob.size() != expected ||
+      reinterpret_cast<uintptr_t>(blob.data()) % alignof(RankSlot) != 0) {
     return absl::DataLossError(absl::StrCat("rank table: inconsistent sizes (blob ", blob.size(),
                                             " bytes, expected ", expected, ")"));
   }
   RankTable table;
   const auto* words = reinterpret_cast<const uint32_t*>(blob.data());
   table.token_count_ = static_cast<uint32_t>(tokens);
-  table.slot_mask_ = static_cast<uint32_t>(slots - 1);
+  table.slot_count_ = static_cast<uint32_t>(slots);
+  table.short_slot_count_ = static_cast<uint32_t>(short_slots);
   table.offsets_ = words + kRankTableHeaderWords;
-  table.slots_ = table.offsets_ + tokens + 1;
-  table.bytes_ = reinterpret_cast<const uint8_t*>(table.slots_ + 2 * slots);
+  table.slots_ = reinterpret_cast<const RankSlot*>(blob.data() + slots_offset);
+  table.short_slots_ = reinterpret_cast<const uint64_t*>(table.slots_ + slots);
+  table.bytes_ = reinterpret_cast<const uint8_t*>(table.short_slots_ + short_slots);
   if (table.offsets_[tokens] != bytes_size) {
     return absl::DataLossError("rank table: offsets do not cover the byte area");
   }

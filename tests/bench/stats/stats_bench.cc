@@ -1,0 +1,257 @@
+// nexus-stats-bench: ingest throughput over gRPC and query latency at 1M / 10M stored events.
+// See README.md beside this file for the command and the measured numbers.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "nexus/stats/v1/stats.grpc.pb.h"
+#include "services/clock/clock.h"
+#include "services/grpc/channel_factory.h"
+#include "services/log/logger.h"
+#include "stats/app/stats_server.h"
+#include "stats/service/proto_convert.h"
+#include "stats/store/sqlite_usage_store.h"
+
+namespace nexus::stats {
+namespace {
+
+struct Options {
+  int64_t events = 1'000'000;       // stored events for the query part (1M checkpoint always)
+  int64_t ingest_events = 200'000;  // per batch size in the ingest part
+  int clients = 4;
+  std::string dir = "/tmp/nexus-stats-bench";
+};
+
+// Traffic shaped like a gateway's: 3 providers, 12 models, 200 keys each with a favourite model,
+// 40% of calls in conversations of about 5 rounds, 3% errors, random request ids.
+class EventFactory {
+ public:
+  explicit EventFactory(uint64_t seed) : rng_(seed) {}
+  UsageEvent Make(int64_t timestamp_ms) {
+    std::uniform_int_distribution<int> pct(0, 99);
+    UsageEvent e;
+    e.request_id = absl::StrCat(absl::Hex(rng_(), absl::kZeroPad16), absl::Hex(rng_()));
+    e.timestamp_ms = timestamp_ms;
+    e.key_id = 1 + static_cast<int64_t>(rng_() % 200);
+    int model = pct(rng_) < 80 ? static_cast<int>(e.key_id % 12) : static_cast<int>(rng_() % 12);
+    e.model = absl::StrCat("model-", model);
+    e.upstream_model = e.model;
+    e.provider_id = 1 + model % 3;
+    if (pct(rng_) < 40) e.conversation_id = absl::StrCat("conv-", rng_() % 5 == 0 ? ++conv_ : conv_);
+    e.prompt_tokens = 50 + static_cast<int64_t>(rng_() % 2000);
+    e.completion_tokens = static_cast<int64_t>(rng_() % 800);
+    e.total_tokens = e.prompt_tokens + e.completion_tokens;
+    e.token_source = 1;
+    e.endpoint = 1;
+    e.http_status = pct(rng_) < 3 ? 502 : 200;
+    e.latency_ms = 200 + static_cast<int64_t>(rng_() % 5000);
+    return e;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+  int64_t conv_ = 0;
+};
+
+std::unique_ptr<StatsServer> StartServer(const std::string& dir, const Clock& clock,
+                                         const log::Logger& logger) {
+  StatsSettings settings;
+  settings.listen = "127.0.0.1:0";
+  settings.data_dir = dir;
+  settings.log_retention = absl::ZeroDuration();
+  auto server = StatsServer::Start(settings, logger, clock);
+  if (!server.ok()) {
+    std::cerr << "cannot start: " << server.status() << "\n";
+    std::exit(1);
+  }
+  return std::move(*server);
+}
+
+void BenchIngest(const Options& options, int batch_size, const log::Logger& logger) {
+  const std::string dir = absl::StrCat(options.dir, "/ingest-", batch_size);
+  std::filesystem::remove_all(dir);
+  SystemClock clock;
+  std::unique_ptr<StatsServer> server = StartServer(dir, clock, logger);
+  auto channel = grpc_runtime::MakeChannel(absl::StrCat("127.0.0.1:", server->port()));
+  const int64_t batches = options.ingest_events / batch_size / options.clients;
+  std::atomic<int64_t> sent{0};
+  absl::Time start = absl::Now();
+  std::vector<std::thread> clients;
+  for (int c = 0; c < options.clients; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = v1::Stats::NewStub(channel);
+      EventFactory factory(1000 + c);
+      for (int64_t b = 0; b < batches; ++b) {
+        v1::RecordUsageRequest request;
+        int64_t now = absl::ToUnixMillis(absl::Now());
+        for (int i = 0; i < batch_size; ++i) ToProto(factory.Make(now), request.add_events());
+        v1::RecordUsageResponse response;
+        grpc::ClientContext context;
+        grpc::Status status = stub->RecordUsage(&context, request, &response);
+        if (!status.ok() || response.accepted() != batch_size) {
+          std::cerr << "ingest failed: " << status.error_message() << "\n";
+          std::exit(1);
+        }
+        sent += batch_size;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  std::printf("ingest  batch=%-5d clients=%d events=%-8lld %8.0f events/s (%.1f s)\n", batch_size,
+              options.clients, static_cast<long long>(sent.load()), sent.load() / seconds,
+              seconds);
+  server->Shutdown(absl::Seconds(5));
+}
+
+// Adds `count` events spread evenly over [start_ms, end_ms), straight into the store.
+void Populate(const std::string& path, int64_t count, int64_t start_ms, int64_t end_ms,
+              uint64_t seed) {
+  auto store = SqliteUsageStore::Open(path);
+  if (!store.ok()) {
+    std::cerr << store.status() << "\n";
+    std::exit(1);
+  }
+  EventFactory factory(seed);
+  const int64_t chunk = 10'000;
+  absl::Time start = absl::Now();
+  for (int64_t done = 0; done < count; done += chunk) {
+    std::vector<UsageEvent> batch;
+    for (int64_t i = 0; i < chunk && done + i < count; ++i) {
+      batch.push_back(factory.Make(start_ms + (end_ms - start_ms) * (done + i) / count));
+    }
+    if (auto s = (*store)->Insert(batch); !s.ok()) {
+      std::cerr << s.status() << "\n";
+      std::exit(1);
+    }
+  }
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  std::printf("populate +%lld events directly into the store: %.0f s (%.0f events/s)\n",
+              static_cast<long long>(count), seconds, count / seconds);
+}
+
+template <typename Call>
+void Measure(const char* name, int64_t stored, Call call) {
+  std::vector<double> ms;
+  call();  // warm-up: the first read maps pages in
+  for (int i = 0; i < 21; ++i) {
+    absl::Time start = absl::Now();
+    call();
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("query   %-34s stored=%-9lld median %7.2f ms  max %7.2f ms\n", name,
+              static_cast<long long>(stored), ms[ms.size() / 2], ms.back());
+}
+
+void BenchQueries(const std::string& dir, int64_t stored, int64_t now_ms,
+                  const log::Logger& logger) {
+  SystemClock clock;
+  std::unique_ptr<StatsServer> server = StartServer(dir, clock, logger);
+  auto stub = v1::Stats::NewStub(
+      grpc_runtime::MakeChannel(absl::StrCat("127.0.0.1:", server->port())));
+  v1::Filter filter;
+  // Ragged on purpose: the edges come from minute rollups and the raw log.
+  filter.set_start_ms(now_ms - 30 * kDayMs + 12'345);
+  filter.set_end_ms(now_ms);
+  Measure("totals, 30 days", stored, [&] {
+    v1::GetTotalsRequest request;
+    *request.mutable_filter() = filter;
+    v1::Totals totals;
+    grpc::ClientContext context;
+    if (!stub->GetTotals(&context, request, &totals).ok() || totals.requests() != stored) {
+      std::cerr << "totals wrong: " << totals.requests() << "\n";
+    }
+  });
+  Measure("hourly series, 30 days", stored, [&] {
+    v1::GetTimeSeriesRequest request;
+    *request.mutable_filter() = filter;
+    request.set_bucket(v1::BUCKET_HOUR);
+    v1::GetTimeSeriesResponse response;
+    grpc::ClientContext context;
+    if (!stub->GetTimeSeries(&context, request, &response).ok()) std::cerr << "series failed\n";
+  });
+  Measure("totals, 30 days, one key", stored, [&] {
+    v1::GetTotalsRequest request;
+    *request.mutable_filter() = filter;
+    request.mutable_filter()->add_key_ids(17);
+    v1::Totals totals;
+    grpc::ClientContext context;
+    if (!stub->GetTotals(&context, request, &totals).ok()) std::cerr << "filtered failed\n";
+  });
+  Measure("breakdown by model, 30 days", stored, [&] {
+    v1::GetBreakdownRequest request;
+    *request.mutable_filter() = filter;
+    request.set_group_by(v1::GROUP_BY_MODEL);
+    v1::GetBreakdownResponse response;
+    grpc::ClientContext context;
+    if (!stub->GetBreakdown(&context, request, &response).ok()) std::cerr << "breakdown failed\n";
+  });
+  server->Shutdown(absl::Seconds(5));
+}
+
+bool ParseArgs(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      std::string prefix = absl::StrCat("--", name, "=");
+      return arg.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
+    };
+    if (const char* v = value("events")) {
+      if (!absl::SimpleAtoi(v, &o->events)) return false;
+    } else if (const char* v = value("ingest_events")) {
+      if (!absl::SimpleAtoi(v, &o->ingest_events)) return false;
+    } else if (const char* v = value("clients")) {
+      if (!absl::SimpleAtoi(v, &o->clients) || o->clients < 1) return false;
+    } else if (const char* v = value("dir")) {
+      o->dir = v;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  if (!ParseArgs(argc, argv, &options)) {
+    std::cerr << "usage: nexus-stats-bench [--events=N] [--ingest_events=N] [--clients=N] "
+                 "[--dir=PATH]\n";
+    return 2;
+  }
+  log::Logger logger("bench", log::Level::kWarning, std::make_shared<log::StderrSink>(),
+                     std::make_shared<log::Redactor>());
+  std::filesystem::create_directories(options.dir);
+  if (options.ingest_events > 0) {
+    BenchIngest(options, 100, logger);
+    BenchIngest(options, 1000, logger);
+  }
+  const std::string query_dir = absl::StrCat(options.dir, "/query");
+  std::filesystem::remove_all(query_dir);
+  std::filesystem::create_directories(query_dir);
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  const int64_t start_ms = now_ms - 30 * kDayMs + 60'000;
+  int64_t stored = 0;
+  for (int64_t checkpoint : {int64_t{1'000'000}, options.events}) {
+    if (checkpoint <= stored || options.events <= 0) continue;
+    Populate(query_dir + "/stats.db", checkpoint - stored, start_ms, now_ms - 1000,
+             static_cast<uint64_t>(checkpoint));
+    stored = checkpoint;
+    BenchQueries(query_dir, stored, now_ms, logger);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace nexus::stats
+
+int main(int argc, char** argv) { return nexus::stats::Main(argc, argv); }
