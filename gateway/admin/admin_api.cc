@@ -50,6 +50,10 @@ absl::StatusOr<json> ParseBody(const std::string& body) {
   return parsed;
 }
 
+json RangeJson(const nexus::stats::v1::Filter& filter) {
+  return {{"start_ms", filter.start_ms()}, {"end_ms", filter.end_ms()}};
+}
+
 bool ParseId(const std::string& text, int64_t& id) {
   return absl::SimpleAtoi(text, &id) && id > 0 && !text.empty() && std::isdigit(text[0]);
 }
@@ -106,67 +110,73 @@ absl::Status AdminApi::Call(const Rpc& rpc) {
 int64_t AdminApi::NowMs() const { return absl::ToUnixMillis(clock_.Now()); }
 
 AdminResponse AdminApi::Providers(const AdminRequest& request, const Segments& path) {
-  const std::string& method = request.method;
   if (path.size() == 1) {
-    if (method == "GET") {
-      absl::StatusOr<PageParams> page = ParsePage(request.query);
-      if (!page.ok()) return ErrorResponse(page.status());
-      rv1::ListProvidersRequest list;
-      list.set_page_size(page->limit);
-      list.set_page_token(page->cursor);
-      rv1::ListProvidersResponse response;
-      absl::Status status =
-          Call([&](grpc::ClientContext* c) { return registry_.ListProviders(c, list, &response); });
-      if (!status.ok()) return ErrorResponse(status);
-      json data = json::array();
-      for (const rv1::Provider& p : response.providers()) data.push_back(ProviderToJson(p));
-      return Json(200, ListBody(std::move(data), response.next_page_token()));
-    }
-    if (method != "POST") return MethodNotAllowed(method);
-    absl::StatusOr<json> body = ParseBody(request.body);
-    if (!body.ok()) return ErrorResponse(body.status());
-    rv1::CreateProviderRequest create;
-    if (absl::Status s = ParseCreateProvider(*body, create); !s.ok()) return ErrorResponse(s);
-    rv1::Provider created;
-    absl::Status status =
-        Call([&](grpc::ClientContext* c) { return registry_.CreateProvider(c, create, &created); });
-    if (!status.ok()) return ErrorResponse(status);
-    return Json(201, ProviderToJson(created));
+    if (request.method == "GET") return ListProviders(request);
+    if (request.method == "POST") return CreateProvider(request);
+    return MethodNotAllowed(request.method);
   }
   int64_t id = 0;
   if (!ParseId(path[1], id)) return NotFound("provider");
   if (path.size() == 3 && path[2] == "models") return ProviderModels(request, id);
   if (path.size() != 2) return NotFound("resource");
+  return ProviderItem(request, id);
+}
+
+AdminResponse AdminApi::ListProviders(const AdminRequest& request) {
+  absl::StatusOr<PageParams> page = ParsePage(request.query);
+  if (!page.ok()) return ErrorResponse(page.status());
+  rv1::ListProvidersRequest list;
+  list.set_page_size(page->limit);
+  list.set_page_token(page->cursor);
+  rv1::ListProvidersResponse response;
+  absl::Status status =
+      Call([&](grpc::ClientContext* c) { return registry_.ListProviders(c, list, &response); });
+  if (!status.ok()) return ErrorResponse(status);
+  json data = json::array();
+  for (const rv1::Provider& p : response.providers()) data.push_back(ProviderToJson(p));
+  return Json(200, ListBody(std::move(data), response.next_page_token()));
+}
+
+AdminResponse AdminApi::CreateProvider(const AdminRequest& request) {
+  absl::StatusOr<json> body = ParseBody(request.body);
+  if (!body.ok()) return ErrorResponse(body.status());
+  rv1::CreateProviderRequest create;
+  if (absl::Status s = ParseCreateProvider(*body, create); !s.ok()) return ErrorResponse(s);
+  rv1::Provider created;
+  absl::Status status =
+      Call([&](grpc::ClientContext* c) { return registry_.CreateProvider(c, create, &created); });
+  if (!status.ok()) return ErrorResponse(status);
+  return Json(201, ProviderToJson(created));
+}
+
+AdminResponse AdminApi::ProviderItem(const AdminRequest& request, int64_t id) {
+  const std::string& method = request.method;
+  rv1::Provider provider;
+  absl::Status status;
   if (method == "GET") {
     rv1::GetProviderRequest get;
     get.set_id(id);
-    rv1::Provider provider;
-    absl::Status status =
-        Call([&](grpc::ClientContext* c) { return registry_.GetProvider(c, get, &provider); });
-    if (!status.ok()) return ErrorResponse(status);
-    return Json(200, ProviderToJson(provider));
-  }
-  if (method == "PATCH") {
+    status = Call([&](grpc::ClientContext* c) { return registry_.GetProvider(c, get, &provider); });
+  } else if (method == "PATCH") {
     absl::StatusOr<json> body = ParseBody(request.body);
     if (!body.ok()) return ErrorResponse(body.status());
     rv1::UpdateProviderRequest update;
     update.set_id(id);
     if (absl::Status s = ParseUpdateProvider(*body, update); !s.ok()) return ErrorResponse(s);
-    rv1::Provider provider;
-    absl::Status status = Call(
+    status = Call(
         [&](grpc::ClientContext* c) { return registry_.UpdateProvider(c, update, &provider); });
-    if (!status.ok()) return ErrorResponse(status);
-    return Json(200, ProviderToJson(provider));
-  }
-  if (method == "DELETE") {
+  } else if (method == "DELETE") {
     rv1::DeleteProviderRequest del;
     del.set_id(id);
     rv1::DeleteResponse response;
-    absl::Status status =
+    status =
         Call([&](grpc::ClientContext* c) { return registry_.DeleteProvider(c, del, &response); });
     return status.ok() ? NoContent() : ErrorResponse(status);
+  } else {
+    return MethodNotAllowed(method);
   }
-  return MethodNotAllowed(method);
+  if (!status.ok()) return ErrorResponse(status);
+  return Json(200, ProviderToJson(provider));
 }
 
 AdminResponse AdminApi::ProviderModels(const AdminRequest& request, int64_t provider_id) {
@@ -332,50 +342,60 @@ AdminResponse AdminApi::Stats(const AdminRequest& request, const Segments& path)
   nexus::stats::v1::Filter filter;
   absl::Status parsed = ParseFilter(request.query, NowMs(), options_.default_range, filter);
   if (!parsed.ok()) return ErrorResponse(parsed);
-  json range = {{"start_ms", filter.start_ms()}, {"end_ms", filter.end_ms()}};
-  if (path[1] == "summary") {
-    nexus::stats::v1::GetTotalsRequest totals_request;
-    *totals_request.mutable_filter() = filter;
-    nexus::stats::v1::Totals totals;
-    absl::Status status =
-        Call([&](grpc::ClientContext* c) { return stats_.GetTotals(c, totals_request, &totals); });
-    if (!status.ok()) return ErrorResponse(status);
-    json out = TotalsToJson(totals);
-    out["range"] = range;
-    return Json(200, out);
-  }
+  if (path[1] == "summary") return StatsSummary(filter);
   absl::StatusOr<nexus::stats::v1::GroupBy> group_by = ParseGroupBy(request.query);
   if (!group_by.ok()) return ErrorResponse(group_by.status());
-  if (path[1] == "timeseries") {
-    absl::StatusOr<nexus::stats::v1::Bucket> bucket = ParseBucket(request.query, filter);
-    if (!bucket.ok()) return ErrorResponse(bucket.status());
-    nexus::stats::v1::GetTimeSeriesRequest series_request;
-    *series_request.mutable_filter() = filter;
-    series_request.set_bucket(*bucket);
-    series_request.set_group_by(*group_by);
-    nexus::stats::v1::GetTimeSeriesResponse series;
-    absl::Status status = Call(
-        [&](grpc::ClientContext* c) { return stats_.GetTimeSeries(c, series_request, &series); });
-    if (!status.ok()) return ErrorResponse(status);
-    static constexpr const char* kBuckets[] = {"auto", "minute", "hour", "day"};
-    return Json(
-        200, {{"range", range}, {"bucket", kBuckets[*bucket]}, {"series", SeriesToJson(series)}});
-  }
-  if (path[1] == "breakdown") {
-    absl::StatusOr<PageParams> page = ParsePage(request.query);
-    if (!page.ok()) return ErrorResponse(page.status());
-    nexus::stats::v1::GetBreakdownRequest breakdown_request;
-    *breakdown_request.mutable_filter() = filter;
-    breakdown_request.set_group_by(*group_by);
-    breakdown_request.set_limit(Values(request.query, "limit").empty() ? 10 : page->limit);
-    nexus::stats::v1::GetBreakdownResponse breakdown;
-    absl::Status status = Call([&](grpc::ClientContext* c) {
-      return stats_.GetBreakdown(c, breakdown_request, &breakdown);
-    });
-    if (!status.ok()) return ErrorResponse(status);
-    return Json(200, {{"range", range}, {"rows", BreakdownToJson(breakdown)}});
-  }
+  if (path[1] == "timeseries") return StatsTimeSeries(request, filter, *group_by);
+  if (path[1] == "breakdown") return StatsBreakdown(request, filter, *group_by);
   return NotFound("resource");
+}
+
+AdminResponse AdminApi::StatsSummary(const nexus::stats::v1::Filter& filter) {
+  nexus::stats::v1::GetTotalsRequest totals_request;
+  *totals_request.mutable_filter() = filter;
+  nexus::stats::v1::Totals totals;
+  absl::Status status =
+      Call([&](grpc::ClientContext* c) { return stats_.GetTotals(c, totals_request, &totals); });
+  if (!status.ok()) return ErrorResponse(status);
+  json out = TotalsToJson(totals);
+  out["range"] = RangeJson(filter);
+  return Json(200, out);
+}
+
+AdminResponse AdminApi::StatsTimeSeries(const AdminRequest& request,
+                                        const nexus::stats::v1::Filter& filter,
+                                        nexus::stats::v1::GroupBy group_by) {
+  absl::StatusOr<nexus::stats::v1::Bucket> bucket = ParseBucket(request.query, filter);
+  if (!bucket.ok()) return ErrorResponse(bucket.status());
+  nexus::stats::v1::GetTimeSeriesRequest series_request;
+  *series_request.mutable_filter() = filter;
+  series_request.set_bucket(*bucket);
+  series_request.set_group_by(group_by);
+  nexus::stats::v1::GetTimeSeriesResponse series;
+  absl::Status status = Call(
+      [&](grpc::ClientContext* c) { return stats_.GetTimeSeries(c, series_request, &series); });
+  if (!status.ok()) return ErrorResponse(status);
+  static constexpr const char* kBuckets[] = {"auto", "minute", "hour", "day"};
+  return Json(200, {{"range", RangeJson(filter)},
+                    {"bucket", kBuckets[*bucket]},
+                    {"series", SeriesToJson(series)}});
+}
+
+AdminResponse AdminApi::StatsBreakdown(const AdminRequest& request,
+                                       const nexus::stats::v1::Filter& filter,
+                                       nexus::stats::v1::GroupBy group_by) {
+  absl::StatusOr<PageParams> page = ParsePage(request.query);
+  if (!page.ok()) return ErrorResponse(page.status());
+  nexus::stats::v1::GetBreakdownRequest breakdown_request;
+  *breakdown_request.mutable_filter() = filter;
+  breakdown_request.set_group_by(group_by);
+  breakdown_request.set_limit(Values(request.query, "limit").empty() ? 10 : page->limit);
+  nexus::stats::v1::GetBreakdownResponse breakdown;
+  absl::Status status = Call([&](grpc::ClientContext* c) {
+    return stats_.GetBreakdown(c, breakdown_request, &breakdown);
+  });
+  if (!status.ok()) return ErrorResponse(status);
+  return Json(200, {{"range", RangeJson(filter)}, {"rows", BreakdownToJson(breakdown)}});
 }
 
 }  // namespace nexus::gateway::admin

@@ -66,11 +66,19 @@ class AdminApi {
   using Rpc = std::function<grpc::Status(grpc::ClientContext*)>;
 
   AdminResponse Providers(const AdminRequest& request, const Segments& path);
+  AdminResponse ListProviders(const AdminRequest& request);
+  AdminResponse CreateProvider(const AdminRequest& request);
+  AdminResponse ProviderItem(const AdminRequest& request, int64_t id);
   AdminResponse Models(const AdminRequest& request, const Segments& path);
   AdminResponse ProviderModels(const AdminRequest& request, int64_t provider_id);
   AdminResponse Keys(const AdminRequest& request, const Segments& path);
   AdminResponse KeyItem(const AdminRequest& request, int64_t id, const Segments& path);
   AdminResponse Stats(const AdminRequest& request, const Segments& path);
+  AdminResponse StatsSummary(const nexus::stats::v1::Filter& filter);
+  AdminResponse StatsTimeSeries(const AdminRequest& request, const nexus::stats::v1::Filter& filter,
+                                nexus::stats::v1::GroupBy group_by);
+  AdminResponse StatsBreakdown(const AdminRequest& request, const nexus::stats::v1::Filter& filter,
+                               nexus::stats::v1::GroupBy group_by);
 
   // Runs one gRPC call with the configured deadline and maps its status.
   absl::Status Call(const Rpc& rpc);
