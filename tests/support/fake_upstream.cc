@@ -197,6 +197,10 @@ absl::Status FakeUpstream::Start(int port) {
     port_ = port;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing until the listen loop runs: wait for it so Stop() is reliable.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!server_->is_running() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  if (!server_->is_running()) return absl::InternalError("fake upstream did not start listening");
   return absl::OkStatus();
 }
 
