@@ -389,7 +389,7 @@ class HttpsTest : public ::testing::Test {
     cert_ = dir_.path() + "/cert.pem";
     key_ = dir_.path() + "/key.pem";
     auto made = testing_support::RunCommand(
-        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_, "-out", cert_,
+        {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_, "-out", cert_,
          "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
     if (made.exit_code != 0) GTEST_SKIP() << "openssl CLI unavailable: " << made.errors;
     server_ = std::make_unique<httplib::SSLServer>(cert_.c_str(), key_.c_str());
