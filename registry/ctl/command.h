@@ -24,6 +24,9 @@ struct CommandGroup {
 // function, one entry in command_table.cc, and one line in registry/ctl/CMakeLists.txt.
 std::span<const CommandGroup> CommandTable();
 
+// Runs `command` (group name first) and returns the exit code, printing failures.
+int RunCommand(CtlContext& context, std::span<const std::string> command);
+
 }  // namespace nexus::ctl
 
 #endif  // NEXUS_REGISTRY_CTL_COMMAND_H_

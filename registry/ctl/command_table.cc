@@ -1,6 +1,8 @@
 #include <array>
 
+#include "registry/ctl/args.h"
 #include "registry/ctl/command.h"
+#include "registry/ctl/global_options.h"
 
 namespace nexus::ctl {
 
@@ -18,6 +20,18 @@ std::span<const CommandGroup> CommandTable() {
       CommandGroup{"keys", "client API keys: create|list|show|update|revoke|rm", RunKeysCommand},
   };
   return kTable;
+}
+
+int RunCommand(CtlContext& context, std::span<const std::string> command) {
+  if (command.empty()) {
+    context.err() << MainUsage();
+    return kExitUsage;
+  }
+  for (const CommandGroup& group : CommandTable()) {
+    if (group.name == command[0]) return context.Finish(group.run(context, command.subspan(1)));
+  }
+  context.err() << MainUsage();
+  return context.Finish(UsageError("unknown command '" + command[0] + "'"));
 }
 
 }  // namespace nexus::ctl
