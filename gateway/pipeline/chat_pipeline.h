@@ -10,7 +10,7 @@
 namespace nexus::gateway {
 
 // Where a chat answer goes: an HTTP JSON body, an SSE stream, or WebSocket messages. Called on the
-// thread that runs ChatPipeline::Handle.
+// thread that runs ChatPipeline::Handle, except ClientGone (see there).
 class ChatResponseSink {
  public:
   virtual ~ChatResponseSink() = default;
@@ -23,8 +23,9 @@ class ChatResponseSink {
   virtual bool SendEvent(std::string_view data) = 0;
   // The stream ended normally (an SSE sink writes "data: [DONE]").
   virtual void EndStream() = 0;
-  // True once the client went away. Polled while the upstream is silent, so a stalled upstream
-  // cannot keep a dead client's call alive.
+  // True once the client went away. Polled every ~150 ms by the pipeline's watchdog thread while
+  // the call runs, so a stalled upstream cannot keep a dead client's call alive: it must be
+  // thread-safe and must not block.
   virtual bool ClientGone() = 0;
 };
 
@@ -49,7 +50,7 @@ struct ChatCall {
 
 // decode -> authenticate -> authorize and route -> forward (with failover) -> account -> encode.
 // Every outcome, including errors, is delivered through the sink; exactly one usage event is
-// recorded per call.
+// recorded per call that got past authentication (unauthenticated noise is not a usage).
 class ChatPipeline {
  public:
   virtual ~ChatPipeline() = default;

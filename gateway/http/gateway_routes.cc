@@ -1,0 +1,179 @@
+#include "gateway/http/gateway_routes.h"
+
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/http/client_connection.h"
+#include "gateway/http/http_chat_sink.h"
+#include "gateway/pipeline/admission.h"
+#include "gateway/pipeline/openai_error.h"
+#include "gateway/pipeline/request_id.h"
+#include "nexus/stats/v1/stats.pb.h"
+#include "services/strings/absl_view.h"
+
+namespace nexus::gateway::http {
+namespace {
+
+constexpr char kRequestIdHeader[] = "X-Request-Id";
+constexpr char kJson[] = "application/json";
+
+void SendError(httplib::Response& res, int status, std::string_view message, std::string_view type,
+               std::string_view code) {
+  res.status = status;
+  res.set_content(EncodeOpenAiError(OpenAiError{status, std::string(message), std::string(type), "",
+                                                std::string(code)}),
+                  kJson);
+}
+
+// OpenAI-shaped bodies for errors cpp-httplib produces before any handler runs.
+void DescribeBareError(const httplib::Request& req, httplib::Response& res) {
+  switch (res.status) {
+    case 404:
+      SendError(res, 404,
+                absl::StrCat("Unknown request URL: ", req.method, " ", req.path,
+                             ". Please check the URL for typos."),
+                "invalid_request_error", "unknown_url");
+      break;
+    case 413:
+      SendError(res, 413, "Request body is too large.", "invalid_request_error",
+                "request_too_large");
+      break;
+    case 414:
+      SendError(res, 414, "Request URL is too long.", "invalid_request_error", "uri_too_long");
+      break;
+    default:
+      SendError(res, res.status,
+                absl::StrCat("The request failed with HTTP status ", res.status, "."),
+                res.status >= 500 ? "server_error" : "invalid_request_error", "");
+  }
+}
+
+void SendReply(httplib::Response& res, const HttpReply& reply) {
+  res.status = reply.status;
+  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+  res.set_content(reply.body, kJson);
+}
+
+std::string Bearer(const httplib::Request& req) {
+  return BearerFromHeaders(req.get_header_value("Authorization"), req.get_header_value("api-key"),
+                           req.get_header_value("x-api-key"));
+}
+
+std::string ConversationId(const httplib::Request& req) {
+  std::string value = req.get_header_value("X-Nexus-Conversation-Id");
+  return IsSaneRequestId(value) ? value : std::string();
+}
+
+void HandleChat(ChatPipeline& pipeline, ChatDialect dialect, const httplib::Request& req,
+                httplib::Response& res) {
+  ClientConnection* connection = ClientConnection::Current();
+  if (connection == nullptr) {
+    SendError(res, 500, "The chat endpoint needs the gateway's HTTP server.", "server_error", "");
+    return;
+  }
+  ChatCall call;
+  call.request_id = RequestIdOf(res);
+  call.conversation_id = ConversationId(req);
+  call.bearer_secret = Bearer(req);
+  call.body = req.body;
+  call.dialect = dialect;
+  call.endpoint = nexus::stats::v1::ENDPOINT_CHAT_COMPLETIONS;
+  HttpChatSink sink(*connection, res, call.request_id);
+  pipeline.Handle(call, sink);
+  sink.Finish();
+}
+
+void RegisterOperationalRoutes(httplib::Server& server, const GatewayEndpoints& endpoints) {
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", kJson);
+  });
+  if (endpoints.readiness) {
+    server.Get("/readyz",
+               [ready = endpoints.readiness](const httplib::Request&, httplib::Response& res) {
+                 absl::Status status = ready();
+                 if (status.ok()) {
+                   res.set_content(R"({"status":"ready"})", kJson);
+                 } else {
+                   SendError(res, 503, Sv(status.message()), "service_unavailable", "not_ready");
+                 }
+               });
+  }
+  if (endpoints.render_metrics) {
+    server.Get("/metrics", [render = endpoints.render_metrics](const httplib::Request&,
+                                                               httplib::Response& res) {
+      res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+  }
+}
+
+}  // namespace
+
+std::string RequestIdOf(const httplib::Response& response) {
+  std::string id = response.get_header_value(kRequestIdHeader);
+  return id.empty() ? NewRequestId() : id;
+}
+
+void InstallCommonHandlers(httplib::Server& server) {
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    res.set_header(kRequestIdHeader, AcceptOrNewRequestId(req.get_header_value(kRequestIdHeader)));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.has_header(kRequestIdHeader)) res.set_header(kRequestIdHeader, NewRequestId());
+        if (res.body.empty()) DescribeBareError(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SendError(res, 500, "The gateway failed to handle the request.", "server_error", "");
+      });
+}
+
+void RegisterGatewayRoutes(httplib::Server& server, const GatewayEndpoints& endpoints) {
+  RegisterOperationalRoutes(server, endpoints);
+  if (endpoints.chat != nullptr) {
+    ChatPipeline* chat = endpoints.chat;
+    server.Post("/v1/chat/completions",
+                [chat](const httplib::Request& req, httplib::Response& res) {
+                  HandleChat(*chat, ChatDialect::kOpenAi, req, res);
+                });
+    server.Post("/chat/completions", [chat](const httplib::Request& req, httplib::Response& res) {
+      HandleChat(*chat, ChatDialect::kSimplified, req, res);
+    });
+  }
+  if (endpoints.list_models) {
+    server.Get("/v1/models",
+               [list = endpoints.list_models](const httplib::Request& req, httplib::Response& res) {
+                 SendReply(res, list(Bearer(req)));
+               });
+  }
+  if (endpoints.embeddings) {
+    server.Post("/v1/embeddings", [embed = endpoints.embeddings](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+      JsonCall call{RequestIdOf(res), ConversationId(req), Bearer(req), req.body};
+      SendReply(res, embed(call));
+    });
+  }
+  if (endpoints.count_tokens) {
+    server.Post("/api/tokens/count", [count = endpoints.count_tokens](const httplib::Request& req,
+                                                                      httplib::Response& res) {
+      SendReply(res, count(Bearer(req), req.body));
+    });
+  }
+  if (endpoints.websocket) {
+    server.Get("/ws/chat", [ws = endpoints.websocket](const httplib::Request& req,
+                                                      httplib::Response& res) {
+      ClientConnection* connection = ClientConnection::Current();
+      if (connection == nullptr) {
+        SendError(res, 500, "WebSocket needs the gateway's HTTP server.", "server_error", "");
+        return;
+      }
+      connection->TakeOver();
+      ws(connection->socket(), req);
+    });
+  }
+}
+
+}  // namespace nexus::gateway::http
