@@ -1,6 +1,8 @@
 # Copies the console sources and the browser builds of its libraries into OUTPUT_DIR.
 # Inputs: SOURCE_DIR (web/), MODULES_DIR (node_modules of `npm ci`), OUTPUT_DIR.
-file(REMOVE_RECURSE ${OUTPUT_DIR})
+# Only what this script writes is replaced (CMake keeps its own files in OUTPUT_DIR too).
+file(REMOVE_RECURSE ${OUTPUT_DIR}/css ${OUTPUT_DIR}/js ${OUTPUT_DIR}/vendor ${OUTPUT_DIR}/index.html
+  ${OUTPUT_DIR}/favicon.svg)
 file(MAKE_DIRECTORY ${OUTPUT_DIR}/vendor/highlight/languages ${OUTPUT_DIR}/vendor/fontawesome)
 
 file(COPY ${SOURCE_DIR}/index.html ${SOURCE_DIR}/favicon.svg ${SOURCE_DIR}/css ${SOURCE_DIR}/js
