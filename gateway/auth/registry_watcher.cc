@@ -22,6 +22,11 @@ void RegistryWatcher::AddListener(ChangeListener* listener) {
   listeners_.push_back(listener);
 }
 
+void RegistryWatcher::RemoveListener(ChangeListener* listener) {
+  std::lock_guard lock(listeners_mutex_);
+  std::erase(listeners_, listener);
+}
+
 void RegistryWatcher::Start() {
   std::lock_guard lock(mutex_);
   if (started_ || stopping_) return;
@@ -87,36 +92,39 @@ bool RegistryWatcher::RunStream() {
   ChangeEvent event;
   bool first = true;
   while (reader->Read(&event)) {
+    // Every stream starts from a clean slate, whatever the server sends first.
+    if (first && event.kind() != ChangeEvent::KIND_RESET) {
+      Log(log::Level::kWarning, "registry watch stream did not start with a reset; resetting");
+      ChangeEvent reset;
+      reset.set_kind(ChangeEvent::KIND_RESET);
+      reset.set_revision(event.revision());
+      Dispatch(reset);
+    }
+    Dispatch(event);
+    // After dispatching: a reader of last_revision() knows the listeners have seen the event.
+    last_revision_.store(event.revision(), std::memory_order_release);
     if (first) {
+      // Connected only once the listeners have reset, so that waiters see a consistent state.
       first = false;
       connections_.fetch_add(1, std::memory_order_acq_rel);
-      // Every stream starts from a clean slate, whatever the server sends first.
-      if (event.kind() != ChangeEvent::KIND_RESET) {
-        Log(log::Level::kWarning, "registry watch stream did not start with a reset; resetting");
-        ChangeEvent reset;
-        reset.set_kind(ChangeEvent::KIND_RESET);
-        reset.set_revision(event.revision());
-        Dispatch(reset);
-      }
       SetConnected(true);
       Log(log::Level::kInfo, "registry watch stream connected");
     }
-    last_revision_.store(event.revision(), std::memory_order_release);
-    Dispatch(event);
   }
   const grpc::Status status = reader->Finish();
   {
     std::lock_guard lock(mutex_);
     active_context_ = nullptr;
   }
-  if (!first) {
-    SetConnected(false);
-    DispatchDisconnect();
-  }
   bool stopping;
   {
     std::lock_guard lock(mutex_);
     stopping = stopping_;
+  }
+  if (!first) {
+    SetConnected(false);
+    // On shutdown the listeners may already be going away; they need no news then.
+    if (!stopping) DispatchDisconnect();
   }
   if (!stopping) {
     Log(first ? log::Level::kDebug : log::Level::kWarning,

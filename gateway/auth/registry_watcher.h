@@ -53,6 +53,8 @@ class RegistryWatcher {
   // Listeners must outlive the watcher (or Stop() must have returned before they die). May be
   // called before or after Start.
   void AddListener(ChangeListener* listener);
+  // After this returns the listener is not called again (waits for a dispatch in progress).
+  void RemoveListener(ChangeListener* listener);
   // Starts the background thread. Idempotent.
   void Start();
   // Cancels the open stream, wakes any backoff sleep and joins the thread. Idempotent.
@@ -61,7 +63,7 @@ class RegistryWatcher {
   bool connected() const { return connected_.load(std::memory_order_acquire); }
   // Blocks until connected or `timeout` elapsed; returns connected().
   bool WaitUntilConnected(absl::Duration timeout);
-  // Revision of the last event received (0 before any).
+  // Revision of the last event the listeners have been given (0 before any).
   int64_t last_revision() const { return last_revision_.load(std::memory_order_acquire); }
   // Streams that delivered at least one event since Start.
   int64_t connections() const { return connections_.load(std::memory_order_acquire); }
