@@ -100,7 +100,7 @@ void StatsUsageReporter::SenderLoop() {
       lock.lock();
       continue;
     }
-    bool backlog = replay_segment_.has_value() || !spool_->Empty();
+    bool backlog = replay_segment_.has_value() || spool_bytes_.load(std::memory_order_relaxed) > 0;
     if (backlog && now >= next_attempt_) {
       lock.unlock();
       ReplayNextBatch();
@@ -157,7 +157,10 @@ void StatsUsageReporter::ReplayNextBatch() {
       UpdateSpoolBytes();
       return;
     }
-    if (!segment->has_value()) return;
+    if (!segment->has_value()) {
+      UpdateSpoolBytes();  // the spool is empty: stop looking at it
+      return;
+    }
     replay_segment_ = std::move(**segment);
     replay_offset_ = 0;
     if (replay_segment_->corrupt_records > 0) {
@@ -206,7 +209,15 @@ absl::Status StatsUsageReporter::SendRange(const Events& events, size_t begin, s
   }
   if (timeout <= absl::ZeroDuration()) return absl::DeadlineExceededError("shutdown deadline");
   grpc_runtime::SetDeadline(context, timeout);
+  {
+    std::lock_guard lock(mutex_);
+    inflight_ = &context;
+  }
   grpc::Status rpc = stub_->RecordUsage(&context, request, &response);
+  {
+    std::lock_guard lock(mutex_);
+    inflight_ = nullptr;
+  }
   if (rpc.ok()) {
     for (const auto& rejected : response.rejected()) {
       logger_.Warning(absl::StrCat("stats rejected usage event ", rejected.request_id(), ": ",
@@ -318,6 +329,11 @@ void StatsUsageReporter::FlushOnShutdown() {
     shut_down_ = true;
   }
   SpoolEvents(rest, 0);
+  {
+    std::lock_guard lock(mutex_);
+    sender_done_ = true;
+  }
+  sender_finished_.notify_all();
 }
 
 void StatsUsageReporter::Shutdown(absl::Duration deadline) {
@@ -331,9 +347,23 @@ void StatsUsageReporter::Shutdown(absl::Duration deadline) {
   }
   sender_wakeup_.notify_all();
   spill_wakeup_.notify_all();
+  {
+    // A call started before Shutdown carries the full rpc_timeout: cut it off at the deadline
+    // (its events are then spooled).
+    std::unique_lock lock(mutex_);
+    if (!sender_finished_.wait_until(lock, shutdown_deadline_, [this] { return sender_done_; }) &&
+        inflight_ != nullptr) {
+      inflight_->TryCancel();
+    }
+  }
   if (spill_thread_.joinable()) spill_thread_.join();
   if (sender_thread_.joinable()) sender_thread_.join();
   MaybeLogDrops(true);
+}
+
+void StatsUsageReporter::UpdateSpoolBytes() {
+  std::lock_guard lock(spool_bytes_mutex_);
+  spool_bytes_.store(spool_->SizeBytes(), std::memory_order_relaxed);
 }
 
 UsageReporterCounters StatsUsageReporter::Counters() const {

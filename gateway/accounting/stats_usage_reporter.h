@@ -102,7 +102,9 @@ class StatsUsageReporter : public UsageSink {
   void MarkUp();
   void MarkDown(const absl::Status& status);
   void MaybeLogDrops(bool force);
-  void UpdateSpoolBytes() { spool_bytes_.store(spool_->SizeBytes(), std::memory_order_relaxed); }
+  // Refreshes spool_bytes_, which the sender reads instead of asking the spool (whose lock can be
+  // held through an fsync) while holding the queue lock that Record needs.
+  void UpdateSpoolBytes();
 
   const std::shared_ptr<nexus::stats::v1::Stats::StubInterface> stub_;
   const std::unique_ptr<Spool> spool_;
@@ -120,7 +122,11 @@ class StatsUsageReporter : public UsageSink {
   size_t size_ = 0;
   bool stopping_ = false;
   bool shut_down_ = false;
+  bool sender_done_ = false;
   SteadyTime shutdown_deadline_;
+  // The call the sender is waiting on, so that Shutdown can cancel it at its deadline.
+  grpc::ClientContext* inflight_ = nullptr;
+  std::condition_variable sender_finished_;
 
   // Sender thread only.
   absl::Time next_attempt_ = absl::InfinitePast();
@@ -128,6 +134,7 @@ class StatsUsageReporter : public UsageSink {
   std::optional<SpoolSegment> replay_segment_;
   size_t replay_offset_ = 0;
 
+  std::mutex spool_bytes_mutex_;
   std::mutex drop_log_mutex_;
   uint64_t drops_logged_ = 0;
   uint64_t queue_full_drops_logged_ = 0;

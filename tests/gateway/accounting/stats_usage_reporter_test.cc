@@ -300,6 +300,20 @@ TEST_F(StatsUsageReporterTest, ShutdownSpoolsWhatStatsCannotTakeBeforeTheDeadlin
   EXPECT_EQ(service_.duplicates(), 0u);
 }
 
+TEST_F(StatsUsageReporterTest, ShutdownCancelsACallInFlightAtTheDeadline) {
+  service_.SetMode(Mode::kStall);
+  StatsUsageReporterOptions options = FastOptions();
+  options.rpc_timeout = absl::Hours(1);  // without the cancel, Shutdown would wait for this
+  auto reporter = MakeReporter(options);
+  for (int i = 0; i < 20; ++i) reporter->Record(MakeEvent(absl::StrCat("i", i)));
+  ASSERT_TRUE(WaitUntil([&] { return service_.stalled_calls() == 1; }));
+  reporter->Shutdown(absl::Milliseconds(100));
+  EXPECT_EQ(reporter->Counters().spooled, 20u);
+  EXPECT_EQ(reporter->Counters().sent, 0u);
+  ASSERT_TRUE(WaitUntil([&] { return service_.stalled_calls() == 0; }));
+  EXPECT_EQ(service_.distinct(), 0u);
+}
+
 TEST_F(StatsUsageReporterTest, SlowStatsSpillsTheQueueToTheSpoolInsteadOfDropping) {
   service_.SetMode(Mode::kStall);
   StatsUsageReporterOptions options = FastOptions();
