@@ -1,5 +1,7 @@
 #include "gateway/upstream/chat_stream_relay.h"
 
+#include <string.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,8 +25,13 @@ std::string_view Trim(std::string_view s) {
 // A quoted name cannot occur inside a JSON string (its quotes would be escaped), so a miss is
 // exact and a hit only costs a parse.
 bool HasNonNullMember(std::string_view json, std::string_view quoted_name) {
-  for (size_t at = json.find(quoted_name); at != std::string_view::npos;
-       at = json.find(quoted_name, at + 1)) {
+  size_t from = 0;
+  while (true) {
+    const void* hit =
+        memmem(json.data() + from, json.size() - from, quoted_name.data(), quoted_name.size());
+    if (hit == nullptr) return false;
+    const size_t at = static_cast<const char*>(hit) - json.data();
+    from = at + 1;
     size_t i = at + quoted_name.size();
     while (i < json.size() && (json[i] == ' ' || json[i] == ':' || json[i] == '\t' ||
                                json[i] == '\n' || json[i] == '\r')) {
@@ -32,7 +39,6 @@ bool HasNonNullMember(std::string_view json, std::string_view quoted_name) {
     }
     if (json.substr(i, 4) != "null") return true;
   }
-  return false;
 }
 
 }  // namespace

@@ -180,6 +180,7 @@ absl::Status FakeUpstream::Start(int port) {
     int on = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   });
+  server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(100000);
   server_->set_keep_alive_timeout(30);
   server_->set_read_timeout(30);
