@@ -46,7 +46,8 @@ class EventFactory {
     e.model = absl::StrCat("model-", model);
     e.upstream_model = e.model;
     e.provider_id = 1 + model % 3;
-    if (pct(rng_) < 40) e.conversation_id = absl::StrCat("conv-", rng_() % 5 == 0 ? ++conv_ : conv_);
+    if (pct(rng_) < 40)
+      e.conversation_id = absl::StrCat("conv-", rng_() % 5 == 0 ? ++conv_ : conv_);
     e.prompt_tokens = 50 + static_cast<int64_t>(rng_() % 2000);
     e.completion_tokens = static_cast<int64_t>(rng_() % 800);
     e.total_tokens = e.prompt_tokens + e.completion_tokens;
@@ -108,8 +109,7 @@ void BenchIngest(const Options& options, int batch_size, const log::Logger& logg
   for (auto& t : clients) t.join();
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   std::printf("ingest  batch=%-5d clients=%d events=%-8lld %8.0f events/s (%.1f s)\n", batch_size,
-              options.clients, static_cast<long long>(sent.load()), sent.load() / seconds,
-              seconds);
+              options.clients, static_cast<long long>(sent.load()), sent.load() / seconds, seconds);
   server->Shutdown(absl::Seconds(5));
 }
 
@@ -157,8 +157,8 @@ void BenchQueries(const std::string& dir, int64_t stored, int64_t now_ms,
                   const log::Logger& logger) {
   SystemClock clock;
   std::unique_ptr<StatsServer> server = StartServer(dir, clock, logger);
-  auto stub = v1::Stats::NewStub(
-      grpc_runtime::MakeChannel(absl::StrCat("127.0.0.1:", server->port())));
+  auto stub =
+      v1::Stats::NewStub(grpc_runtime::MakeChannel(absl::StrCat("127.0.0.1:", server->port())));
   v1::Filter filter;
   // Ragged on purpose: the edges come from minute rollups and the raw log.
   filter.set_start_ms(now_ms - 30 * kDayMs + 12'345);
