@@ -54,6 +54,65 @@ constexpr uint32_t kNoRank = RankTable::kNoRank;
 // it saves.
 constexpr size_t kMemoMinText = 4096;
 
+// A min-priority queue of (rank << 32 | start) keys for megabyte-long pieces, built so that
+// every operation stays in cache: one small binary heap per block of 1024 start positions, and
+// a tournament tree over the blocks' minima. One big heap would take a cache miss per level.
+class BlockedHeap {
+ public:
+  static constexpr uint32_t kBlock = 1024;
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+
+  // `keys` must be sorted by start position (the order the initial pairs are made in).
+  BlockedHeap(uint32_t positions, const std::vector<uint64_t>& keys)
+      : blocks_((positions + kBlock - 1) / kBlock) {
+    while (leaves_ < blocks_.size()) leaves_ *= 2;
+    tree_.assign(2 * leaves_, kEmpty);
+    for (uint64_t key : keys) blocks_[BlockOf(key)].push_back(key);
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      std::make_heap(blocks_[b].begin(), blocks_[b].end(), std::greater<>());
+      if (!blocks_[b].empty()) tree_[leaves_ + b] = blocks_[b].front();
+    }
+    for (size_t i = leaves_; i-- > 1;) tree_[i] = std::min(tree_[2 * i], tree_[2 * i + 1]);
+  }
+
+  // The smallest key, removed; false when empty.
+  bool Pop(uint64_t* key) {
+    if (tree_[1] == kEmpty) return false;
+    *key = tree_[1];
+    const size_t b = BlockOf(*key);
+    std::pop_heap(blocks_[b].begin(), blocks_[b].end(), std::greater<>());
+    blocks_[b].pop_back();
+    Update(b);
+    return true;
+  }
+
+  // The key Pop would return next (kEmpty when empty), to prefetch what it will touch.
+  uint64_t PeekMin() const { return tree_[1]; }
+  void PrefetchBlock(uint64_t key) const {
+    if (key != kEmpty) __builtin_prefetch(blocks_[BlockOf(key)].data());
+  }
+
+  void Push(uint64_t key) {
+    const size_t b = BlockOf(key);
+    blocks_[b].push_back(key);
+    std::push_heap(blocks_[b].begin(), blocks_[b].end(), std::greater<>());
+    if (blocks_[b].front() == key) Update(b);
+  }
+
+ private:
+  static size_t BlockOf(uint64_t key) { return static_cast<uint32_t>(key) / kBlock; }
+
+  void Update(size_t b) {
+    size_t i = leaves_ + b;
+    tree_[i] = blocks_[b].empty() ? kEmpty : blocks_[b].front();
+    for (i /= 2; i >= 1; i /= 2) tree_[i] = std::min(tree_[2 * i], tree_[2 * i + 1]);
+  }
+
+  std::vector<std::vector<uint64_t>> blocks_;
+  size_t leaves_ = 1;
+  std::vector<uint64_t> tree_;
+};
+
 }  // namespace
 
 // A small direct-mapped memo of rank lookups of five to sixteen bytes, private to one Encode/Count
@@ -211,47 +270,56 @@ void Encoding::MergeShortPiece(const uint8_t* piece, size_t size, LookupMemo* me
   for (size_t i = 0; i < parts; ++i) emit(Lookup(piece + start[i], start[i + 1] - start[i], memo));
 }
 
-// The same merge order with a min-heap keyed by (rank, start) and lazily discarded stale
+// The same merge order with a priority queue keyed by (rank, start) and lazily discarded stale
 // entries, so a megabyte-long piece costs O(n log n) instead of O(n^2).
 template <typename Emit>
 void Encoding::MergeLongPiece(const uint8_t* piece, size_t size, LookupMemo* memo,
                               Emit& emit) const {
   constexpr uint32_t kDead = 0xfffffffeU;
   const auto n = static_cast<uint32_t>(size);
-  std::vector<uint32_t> next(n), prev(n), rank(n);  // indexed by a part's start byte
-  std::vector<uint64_t> heap;
-  heap.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    next[i] = i + 1;
-    prev[i] = i - 1;  // wraps for i == 0; never read there
-    rank[i] = i + 1 < n ? Lookup(piece + i, 2, memo) : kNoRank;
-    if (rank[i] != kNoRank) heap.push_back(uint64_t{rank[i]} << 32 | i);
-  }
-  std::make_heap(heap.begin(), heap.end(), std::greater<>());
-  auto pair_rank = [&](uint32_t i) {
-    const uint32_t j = next[i];
-    return j < n ? Lookup(piece + i, next[j] - i, memo) : kNoRank;
+  // Indexed by a part's start byte; one struct so a visit to a part costs one cache miss.
+  struct Part {
+    uint32_t next;  // start of the following part (n at the end)
+    uint32_t prev;  // start of the preceding part (unused for the first)
+    uint32_t rank;  // rank of this part merged with the next, kNoRank, or kDead once absorbed
   };
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-    const uint64_t top = heap.back();
-    heap.pop_back();
+  std::vector<Part> parts(n);
+  std::vector<uint64_t> keys;
+  keys.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t rank = i + 1 < n ? Lookup(piece + i, 2, memo) : kNoRank;
+    parts[i] = Part{i + 1, i - 1, rank};
+    if (rank != kNoRank) keys.push_back(uint64_t{rank} << 32 | i);
+  }
+  BlockedHeap heap(n, keys);
+  auto pair_rank = [&](uint32_t i) {
+    const uint32_t j = parts[i].next;
+    return j < n ? Lookup(piece + i, parts[j].next - i, memo) : kNoRank;
+  };
+  uint64_t top = 0;
+  while (heap.Pop(&top)) {
     const auto i = static_cast<uint32_t>(top);
-    if (rank[i] != static_cast<uint32_t>(top >> 32)) continue;  // stale
-    const uint32_t j = next[i];
-    next[i] = next[j];
-    if (next[j] < n) prev[next[j]] = i;
-    rank[j] = kDead;
-    for (const uint32_t part : {i, i > 0 ? prev[i] : kDead}) {
-      if (part == kDead) continue;
-      rank[part] = pair_rank(part);
-      if (rank[part] != kNoRank) {
-        heap.push_back(uint64_t{rank[part]} << 32 | part);
-        std::push_heap(heap.begin(), heap.end(), std::greater<>());
-      }
+    // Overlap the cache misses of the next pop with this one's work.
+    const uint64_t upcoming = heap.PeekMin();
+    heap.PrefetchBlock(upcoming);
+    __builtin_prefetch(&parts[static_cast<uint32_t>(upcoming)]);
+    if (parts[i].rank != static_cast<uint32_t>(top >> 32)) continue;  // stale
+    const uint32_t j = parts[i].next;
+    const uint32_t k = parts[j].next;
+    parts[i].next = k;
+    if (k < n) parts[k].prev = i;
+    parts[j].rank = kDead;
+    parts[i].rank = pair_rank(i);
+    if (parts[i].rank != kNoRank) heap.Push(uint64_t{parts[i].rank} << 32 | i);
+    if (i > 0) {
+      const uint32_t h = parts[i].prev;
+      parts[h].rank = pair_rank(h);
+      if (parts[h].rank != kNoRank) heap.Push(uint64_t{parts[h].rank} << 32 | h);
     }
   }
-  for (uint32_t i = 0; i < n; i = next[i]) emit(Lookup(piece + i, next[i] - i, memo));
+  for (uint32_t i = 0; i < n; i = parts[i].next) {
+    emit(Lookup(piece + i, parts[i].next - i, memo));
+  }
 }
 
 }  // namespace nexus::tokenizer
