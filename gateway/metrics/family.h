@@ -5,12 +5,12 @@
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/metrics/metric.h"
@@ -84,15 +84,49 @@ class MetricFamily : public Family {
     std::unique_ptr<Child> child;
   };
 
+  // Lookups compare the caller's string_views with the stored strings: no allocation unless the
+  // combination is new.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::span<const std::string_view> values) const { return Hash(values); }
+    size_t operator()(const std::vector<std::string>& values) const {
+      std::vector<std::string_view> views(values.begin(), values.end());
+      return Hash(views);
+    }
+    static size_t Hash(std::span<const std::string_view> values) {
+      size_t hash = values.size();
+      for (std::string_view value : values) {
+        hash = hash * 1'000'003 ^ std::hash<std::string_view>()(value);
+      }
+      return hash;
+    }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    static bool Same(const std::vector<std::string>& a, std::span<const std::string_view> b) {
+      return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+    bool operator()(const std::vector<std::string>& a, std::span<const std::string_view> b) const {
+      return Same(a, b);
+    }
+    bool operator()(std::span<const std::string_view> b, const std::vector<std::string>& a) const {
+      return Same(a, b);
+    }
+    bool operator()(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
+      return a == b;
+    }
+  };
+
   Child& Lookup(std::span<const std::string_view> values);
-  Entry& Insert(std::vector<std::string> values);
+  Child& FindOrInsertLocked(std::span<const std::string_view> values);
 
   const std::vector<std::string> label_names_;
   const FamilyOptions options_;
   const ChildFactory factory_;
   mutable std::mutex mutex_;
-  // Ordered by label values, which is also the render order.
-  std::map<std::vector<std::string>, Entry, std::less<>> children_;
+  const std::vector<std::string_view> overflow_values_ =
+      std::vector<std::string_view>(label_names_.size(), kOverflowLabelValue);
+  std::unordered_map<std::vector<std::string>, Entry, KeyHash, KeyEqual> children_;
 };
 
 using CounterFamily = MetricFamily<Counter>;
@@ -112,41 +146,40 @@ std::string LabelText(const std::vector<std::string>& names,
 
 template <typename Child>
 Child& MetricFamily<Child>::Lookup(std::span<const std::string_view> values) {
-  std::vector<std::string> key;
-  if (values.size() == label_names_.size()) {
-    key.assign(values.begin(), values.end());
-  } else {
-    key.assign(label_names_.size(), std::string(kOverflowLabelValue));
-  }
   std::lock_guard lock(mutex_);
-  auto it = children_.find(key);
+  if (values.size() != label_names_.size()) return FindOrInsertLocked(overflow_values_);
+  auto it = children_.find(values);
   if (it != children_.end()) return *it->second.child;
-  if (children_.size() >= options_.max_children) {
-    key.assign(label_names_.size(), std::string(kOverflowLabelValue));
-    it = children_.find(key);
-    if (it != children_.end()) return *it->second.child;
-  }
-  return *Insert(std::move(key)).child;
+  if (children_.size() >= options_.max_children) return FindOrInsertLocked(overflow_values_);
+  return FindOrInsertLocked(values);
 }
 
 template <typename Child>
-typename MetricFamily<Child>::Entry& MetricFamily<Child>::Insert(std::vector<std::string> values) {
+Child& MetricFamily<Child>::FindOrInsertLocked(std::span<const std::string_view> values) {
+  auto it = children_.find(values);
+  if (it != children_.end()) return *it->second.child;
+  std::vector<std::string> key(values.begin(), values.end());
   Entry entry;
-  entry.label_text = LabelText(label_names_, values);
+  entry.label_text = LabelText(label_names_, key);
   entry.child = factory_();
-  return children_.emplace(std::move(values), std::move(entry)).first->second;
+  return *children_.emplace(std::move(key), std::move(entry)).first->second.child;
 }
 
 template <typename Child>
 void MetricFamily<Child>::RenderSamples(std::string* out) const {
-  std::vector<const Entry*> entries;
+  std::vector<std::pair<const std::vector<std::string>*, const Entry*>> entries;
   {
     std::lock_guard lock(mutex_);
     entries.reserve(children_.size());
-    for (const auto& [values, entry] : children_) entries.push_back(&entry);
+    for (const auto& [values, entry] : children_) entries.emplace_back(&values, &entry);
   }
-  // Entries are never removed, so reading them outside the lock is safe.
-  for (const Entry* entry : entries) RenderChild(name(), entry->label_text, *entry->child, out);
+  // Nodes are never removed (and node addresses survive rehashing), so reading them outside the
+  // lock is safe. Rendered in label-value order.
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  for (const auto& [values, entry] : entries) {
+    RenderChild(name(), entry->label_text, *entry->child, out);
+  }
 }
 
 }  // namespace nexus::gateway::metrics
