@@ -64,6 +64,25 @@ int FindConnectionFd(int local_port, int remote_port) {
   return found;
 }
 
+// Shuts down every accepted connection of the server on `local_port`: httplib 0.11 lets an idle
+// keep-alive connection hold its thread (and so stop()) for the whole keep-alive timeout.
+void ShutdownAcceptedConnections(int local_port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  while (dirent* entry = readdir(dir)) {
+    int fd = std::atoi(entry->d_name);
+    if (fd <= 2) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    if (local.ss_family != AF_INET) continue;
+    if (ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port) != local_port) continue;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    shutdown(fd, SHUT_RDWR);
+  }
+  closedir(dir);
+}
+
 bool PeerClosed(int fd) {
   if (fd < 0) return false;
   pollfd p{fd, POLLRDHUP, 0};
@@ -212,7 +231,12 @@ void FakeUpstream::Stop() {
     stopping_ = true;
   }
   changed_.notify_all();
-  if (server_ != nullptr) server_->stop();
+  if (server_ != nullptr) {
+    server_->stop();
+    // The listener is closed (no new connections); release threads idling on keep-alives, which
+    // the listen thread joins before it returns.
+    ShutdownAcceptedConnections(port_);
+  }
   if (thread_.joinable()) thread_.join();
 }
 

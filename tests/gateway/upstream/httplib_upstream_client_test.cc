@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -381,6 +384,66 @@ TEST_F(HttplibUpstreamClientTest, SurvivesAnUpstreamRestartBetweenCalls) {
   EXPECT_EQ(out.http_status, 200);
 }
 
+// A listener whose accept queue is full: new connections hang in the handshake.
+class FullBacklog {
+ public:
+  FullBacklog() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    listen(listener_, 0);
+    for (int i = 0; i < 4; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      fillers_.push_back(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ~FullBacklog() {
+    for (int fd : fillers_) close(fd);
+    close(listener_);
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::vector<int> fillers_;
+};
+
+TEST_F(HttplibUpstreamClientTest, UnansweredConnectIsDeadlineExceeded) {
+  FullBacklog hole;
+  HttplibUpstreamClientOptions options = ClientOptions(absl::Milliseconds(300));
+  options.connect_timeout = absl::Milliseconds(300);
+  HttplibUpstreamClient client(options);
+  RecordingHandler handler;
+  CancelToken cancel;
+  UpstreamRequest request = Chat(false);
+  request.base_url = hole.base_url();
+  UpstreamOutcome out = client.Send(request, handler, cancel);
+  EXPECT_EQ(out.status.code(), absl::StatusCode::kDeadlineExceeded) << out.status;
+  EXPECT_FALSE(out.response_started);
+}
+
+TEST_F(HttplibUpstreamClientTest, CancelUnblocksAConnectInProgress) {
+  FullBacklog hole;
+  HttplibUpstreamClient client;  // 10 s connect timeout: only the cancel ends this quickly
+  RecordingHandler handler;
+  CancelToken cancel;
+  UpstreamRequest request = Chat(false);
+  request.base_url = hole.base_url();
+  auto call = std::async(std::launch::async, [&] { return client.Send(request, handler, cancel); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  cancel.Cancel();
+  ASSERT_EQ(call.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(call.get().status.code(), absl::StatusCode::kCancelled);
+}
+
 // HTTPS against a local TLS server with a certificate made at test time.
 class HttpsTest : public ::testing::Test {
  protected:
@@ -388,9 +451,10 @@ class HttpsTest : public ::testing::Test {
   void SetUp() override {
     cert_ = dir_.path() + "/cert.pem";
     key_ = dir_.path() + "/key.pem";
-    auto made = testing_support::RunCommand(
-        {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_, "-out", cert_,
-         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    auto made = testing_support::RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey",
+                                             "rsa:2048", "-nodes", "-keyout", key_, "-out", cert_,
+                                             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                                             "subjectAltName=IP:127.0.0.1"});
     if (made.exit_code != 0) GTEST_SKIP() << "openssl CLI unavailable: " << made.errors;
     server_ = std::make_unique<httplib::SSLServer>(cert_.c_str(), key_.c_str());
     ASSERT_TRUE(server_->is_valid());
@@ -398,19 +462,38 @@ class HttpsTest : public ::testing::Test {
       res.set_content(R"({"auth":")" + req.get_header_value("Authorization") + "\"}",
                       "application/json");
     });
+    server_->Post("/v1/stall", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider(
+          "text/event-stream", [this](size_t, httplib::DataSink& sink) {
+            sink.write("data: {}\n\n", 10);
+            std::unique_lock<std::mutex> lock(mutex_);
+            released_.wait_for(lock, std::chrono::seconds(30), [&] { return release_; });
+            return false;
+          });
+    });
     port_ = server_->bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
   }
   void TearDown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      release_ = true;
+    }
+    released_.notify_all();
     if (server_) server_->stop();
     if (thread_.joinable()) thread_.join();
   }
-  UpstreamOutcome Call(HttplibUpstreamClientOptions options, RecordingHandler& handler) {
+  UpstreamOutcome Call(HttplibUpstreamClientOptions options, RecordingHandler& handler,
+                       std::string path = "/chat/completions") {
     HttplibUpstreamClient client(options);
     CancelToken cancel;
+    return Call(client, handler, cancel, path);
+  }
+  UpstreamOutcome Call(HttplibUpstreamClient& client, RecordingHandler& handler,
+                       CancelToken& cancel, const std::string& path) {
     UpstreamRequest r;
     r.base_url = "https://127.0.0.1:" + std::to_string(port_) + "/v1";
-    r.path = "/chat/completions";
+    r.path = path;
     r.api_key = kKey;
     r.body = "{}";
     return client.Send(r, handler, cancel);
@@ -421,6 +504,9 @@ class HttpsTest : public ::testing::Test {
   std::unique_ptr<httplib::SSLServer> server_;
   std::thread thread_;
   int port_ = 0;
+  std::mutex mutex_;
+  std::condition_variable released_;
+  bool release_ = false;
 };
 
 TEST_F(HttpsTest, VerifiesAgainstTheGivenCaAndRejectsUnknownCertificates) {
@@ -441,6 +527,22 @@ TEST_F(HttpsTest, VerifiesAgainstTheGivenCaAndRejectsUnknownCertificates) {
   HttplibUpstreamClientOptions no_verify;
   no_verify.verify_tls = false;
   EXPECT_TRUE(Call(no_verify, unverified).status.ok());
+}
+
+TEST_F(HttpsTest, CancelUnblocksAStalledTlsStream) {
+  HttplibUpstreamClientOptions no_verify;
+  no_verify.verify_tls = false;
+  HttplibUpstreamClient client(no_verify);
+  RecordingHandler handler;
+  CancelToken cancel;
+  auto call =
+      std::async(std::launch::async, [&] { return Call(client, handler, cancel, "/stall"); });
+  ASSERT_TRUE(handler.WaitForData(absl::Seconds(10)));
+  cancel.Cancel();
+  ASSERT_EQ(call.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  UpstreamOutcome out = call.get();
+  EXPECT_EQ(out.status.code(), absl::StatusCode::kCancelled) << out.status;
+  EXPECT_TRUE(out.response_started);
 }
 
 }  // namespace
