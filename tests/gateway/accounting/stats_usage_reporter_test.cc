@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -335,6 +336,43 @@ TEST_F(StatsUsageReporterTest, SlowStatsSpillsTheQueueToTheSpoolInsteadOfDroppin
   ASSERT_TRUE(WaitUntil([&] { return SegmentFiles() == 0; }));
   EXPECT_EQ(service_.duplicates(), 0u);
   EXPECT_EQ(reporter->Counters().dropped, 0u);
+}
+
+TEST_F(StatsUsageReporterTest, FlappingStatsUnderConcurrentLoadLosesNothing) {
+  StatsUsageReporterOptions options = FastOptions();
+  options.max_batch_events = 50;
+  options.spill_threshold = 200;  // spill often too
+  auto reporter = MakeReporter(options);
+  std::atomic<bool> recording{true};
+  std::thread flapper([&] {
+    const Mode modes[] = {Mode::kFail, Mode::kOk, Mode::kCommitThenFail, Mode::kOk, Mode::kStall};
+    for (int i = 0; recording.load(); ++i) {
+      service_.SetMode(modes[i % 5]);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+    service_.SetMode(Mode::kOk);
+  });
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 3; ++t) {
+    producers.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        reporter->Record(MakeEvent(absl::StrCat("p", t, "-", i), 1));
+        if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+  for (auto& producer : producers) producer.join();
+  recording = false;
+  flapper.join();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto c = reporter->Counters();
+    return c.queue_depth == 0 && c.spool_bytes == 0 && service_.distinct() == 6000;
+  })) << service_.distinct();
+  EXPECT_EQ(service_.total_tokens(), 6000);
+  EXPECT_EQ(reporter->Counters().dropped, 0u);
+  EXPECT_EQ(reporter->Counters().queued, 6000u);
+  std::map<std::string, int> arrivals = service_.arrivals();
+  EXPECT_EQ(arrivals.size(), 6000u);
 }
 
 TEST_F(StatsUsageReporterTest, RejectedEventsAreLoggedAndNotRetried) {
