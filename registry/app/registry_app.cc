@@ -1,5 +1,7 @@
 #include "registry/app/registry_app.h"
 
+#include <sodium.h>
+
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +26,18 @@ absl::Status EnsureDataDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// However the key was supplied (variable or file), its usual text forms never reach a log line.
+void RedactKeyText(const crypto::KeyBytes& key, log::Redactor& redactor) {
+  char base64[sodium_base64_ENCODED_LEN(crypto::kKeyBytes, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(base64, sizeof base64, key.data(), key.size(), sodium_base64_VARIANT_ORIGINAL);
+  char hex[2 * crypto::kKeyBytes + 1];
+  sodium_bin2hex(hex, sizeof hex, key.data(), key.size());
+  redactor.AddSecret(base64);
+  redactor.AddSecret(hex);
+  sodium_memzero(base64, sizeof base64);
+  sodium_memzero(hex, sizeof hex);
+}
+
 }  // namespace
 
 RegistryApp::RegistryApp(const crypto::KeyBytes& master_key,
@@ -41,6 +55,7 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Open(const RegistrySet
   absl::StatusOr<crypto::KeyBytes> master_key =
       crypto::LoadMasterKey(settings.master_key, settings.master_key_file);
   if (!master_key.ok()) return master_key.status();
+  RedactKeyText(*master_key, logger.redactor());
   if (std::string warning = crypto::KeyFilePermissionWarning(settings.master_key_file);
       !warning.empty()) {
     logger.Warning(warning);
