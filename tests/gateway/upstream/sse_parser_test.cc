@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,47 @@ TEST(SseParserTest, EmptyInputAndBlankLinesDispatchNothing) {
   EXPECT_TRUE(ParseWhole("").empty());
   EXPECT_TRUE(ParseWhole("\n\n\r\n\r\r").empty());
   EXPECT_TRUE(ParseWhole("event: x\n\nid: 3\n\n").empty());
+}
+
+// Random streams (grammar-shaped and raw bytes) give the same events however they are split.
+TEST(SseParserTest, RandomStreamsAreSplitInvariant) {
+  std::mt19937 rng(20241126);
+  const std::vector<std::string> pieces = {"data",
+                                           "data:",
+                                           "data: ",
+                                           "event:",
+                                           "id: ",
+                                           ":",
+                                           " ",
+                                           "x",
+                                           "{\"a\":1}",
+                                           "\r",
+                                           "\n",
+                                           "\r\n",
+                                           "\xEF\xBB\xBF",
+                                           std::string(1, '\0'),
+                                           "retry: 5",
+                                           "é"};
+  for (int round = 0; round < 300; ++round) {
+    std::string stream;
+    const int n = std::uniform_int_distribution<int>(0, 60)(rng);
+    for (int i = 0; i < n; ++i) {
+      if (round % 3 == 0) {
+        stream.push_back(static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng)));
+      } else {
+        stream += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+      }
+    }
+    const std::vector<Seen> whole = ParseWhole(stream);
+    Collector c;
+    SseParser parser(c.Callback());
+    for (size_t pos = 0; pos < stream.size();) {
+      size_t len = std::uniform_int_distribution<size_t>(1, 7)(rng);
+      ASSERT_TRUE(parser.Feed(std::string_view(stream).substr(pos, len)).ok());
+      pos += len;
+    }
+    EXPECT_EQ(c.events, whole) << "round " << round;
+  }
 }
 
 }  // namespace
