@@ -1,6 +1,7 @@
 #include "gateway/tokenizer/encoding.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <queue>
 #include <utility>
@@ -127,6 +128,20 @@ struct Encoding::LookupMemo {
   };
   static constexpr size_t kEntries = 2048;
   Entry entries[kEntries];
+
+  // The ids of recently merged pieces (words, runs of CJK characters), direct-mapped by hash.
+  // Pieces repeat within a text, and a hit skips the whole merge. `data` points into the text
+  // being encoded, which outlives the memo.
+  struct Piece {
+    const uint8_t* data = nullptr;
+    uint32_t size = 0;
+    uint32_t ids_begin = 0;
+    uint32_t ids_count = 0;
+  };
+  static constexpr size_t kPieces = 4096;
+  static constexpr size_t kMaxIds = 1 << 20;  // bounds the memo at a few megabytes
+  Piece pieces[kPieces];
+  std::vector<uint32_t> ids;
 };
 
 uint32_t Encoding::Lookup(const uint8_t* data, size_t size, LookupMemo* memo) const {
@@ -227,7 +242,35 @@ void Encoding::EncodePiece(const uint8_t* piece, size_t size, LookupMemo* memo, 
   const uint32_t whole = Lookup(piece, size, memo);
   if (whole != kNoRank) {
     emit(whole);
-  } else if (size <= kShortPiece) {
+    return;
+  }
+  if (memo == nullptr) {
+    MergePiece(piece, size, memo, emit);
+    return;
+  }
+  const uint64_t hash = HashBytes(piece, size, LoadPrefix(piece, size));
+  LookupMemo::Piece& cached = memo->pieces[(hash >> 20) % LookupMemo::kPieces];
+  if (cached.size == size && std::memcmp(cached.data, piece, size) == 0) {
+    for (uint32_t k = 0; k < cached.ids_count; ++k) emit(memo->ids[cached.ids_begin + k]);
+    return;
+  }
+  const size_t begin = memo->ids.size();
+  auto record = [&](uint32_t id) {
+    memo->ids.push_back(id);
+    emit(id);
+  };
+  MergePiece(piece, size, memo, record);
+  if (memo->ids.size() > LookupMemo::kMaxIds) {
+    memo->ids.resize(begin);
+    return;
+  }
+  cached = {piece, static_cast<uint32_t>(size), static_cast<uint32_t>(begin),
+            static_cast<uint32_t>(memo->ids.size() - begin)};
+}
+
+template <typename Emit>
+void Encoding::MergePiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const {
+  if (size <= kShortPiece) {
     MergeShortPiece(piece, size, memo, emit);
   } else {
     MergeLongPiece(piece, size, memo, emit);

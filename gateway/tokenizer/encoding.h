@@ -59,6 +59,8 @@ class Encoding {
   template <typename Emit>
   void EncodePiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const;
   template <typename Emit>
+  void MergePiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const;
+  template <typename Emit>
   void MergeShortPiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const;
   template <typename Emit>
   void MergeLongPiece(const uint8_t* piece, size_t size, LookupMemo* memo, Emit& emit) const;
