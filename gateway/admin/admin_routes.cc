@@ -16,7 +16,9 @@ void Reply(httplib::Response& res, const AdminResponse& response) {
 
 void Dispatch(AdminApi& api, AdminAuthenticator& authenticator, const httplib::Request& req,
               httplib::Response& res) {
-  const std::string_view token = BearerToken(req.get_header_value("Authorization"));
+  // get_header_value returns a copy: keep it alive while the token views it.
+  const std::string authorization = req.get_header_value("Authorization");
+  const std::string_view token = BearerToken(authorization);
   absl::Status auth =
       token.empty()
           ? absl::UnauthenticatedError("an admin token is required (Authorization: Bearer)")
