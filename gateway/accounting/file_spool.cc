@@ -1,6 +1,7 @@
 #include "gateway/accounting/file_spool.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -121,11 +122,30 @@ absl::StatusOr<std::unique_ptr<FileSpool>> FileSpool::Open(const FileSpoolOption
         absl::StrCat("cannot create spool directory ", options.directory, ": ", error.message()));
   }
   auto spool = std::unique_ptr<FileSpool>(new FileSpool(options));
+  if (absl::Status status = spool->Lock(); !status.ok()) return status;
   if (absl::Status status = spool->Scan(); !status.ok()) return status;
   return spool;
 }
 
-FileSpool::~FileSpool() { CloseActiveSegment(); }
+FileSpool::~FileSpool() {
+  CloseActiveSegment();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+absl::Status FileSpool::Lock() {
+  std::string path = options_.directory + "/LOCK";
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return ErrnoError("open", path);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("spool directory ", options_.directory,
+                       " is in use by another process; give each gateway its own data directory"));
+    }
+    return ErrnoError("lock", path);
+  }
+  return absl::OkStatus();
+}
 
 absl::Status FileSpool::Scan() {
   std::error_code error;

@@ -24,7 +24,8 @@ struct FileSpoolOptions {
 // records of [u32 length][u32 CRC-32C of payload][payload = serialized UsageEvent], little endian.
 // Each Append is one write followed by fdatasync. A record cut short by a crash fails its length
 // or checksum check on read and is skipped with everything after it in that segment; a process
-// never appends to a segment written by an earlier one.
+// never appends to a segment written by an earlier one. The directory is locked (flock on "LOCK")
+// for the spool's lifetime.
 class FileSpool : public Spool {
  public:
   static absl::StatusOr<std::unique_ptr<FileSpool>> Open(const FileSpoolOptions& options);
@@ -42,6 +43,8 @@ class FileSpool : public Spool {
  private:
   explicit FileSpool(FileSpoolOptions options) : options_(std::move(options)) {}
 
+  // Two processes sharing a spool would replay and delete each other's segments.
+  absl::Status Lock();
   absl::Status Scan();
   std::string SegmentPath(uint64_t id) const;
   absl::Status OpenActiveSegment();
@@ -54,6 +57,7 @@ class FileSpool : public Spool {
   std::map<uint64_t, uint64_t> segments_;
   uint64_t total_bytes_ = 0;
   uint64_t next_id_ = 1;
+  int lock_fd_ = -1;
   int active_fd_ = -1;
   uint64_t active_id_ = 0;
 };

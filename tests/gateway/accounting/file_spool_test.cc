@@ -1,5 +1,6 @@
 #include "gateway/accounting/file_spool.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -185,6 +186,16 @@ TEST(FileSpoolTest, ReopenFindsEarlierSegmentsAndNeverAppendsToThem) {
   ASSERT_TRUE(spool->Remove(first->id).ok());
   auto second = spool->ReadOldest().value();
   EXPECT_EQ(Ids(second->events), Ids(MakeEvents(4, 1)));
+}
+
+TEST(FileSpoolTest, OneProcessAtATimePerDirectory) {
+  TempDir dir;
+  auto first = OpenSpool(dir.path());
+  auto second = FileSpool::Open({.directory = dir.path()});
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(second.status().message()), ::testing::HasSubstr("in use"));
+  first.reset();
+  EXPECT_TRUE(FileSpool::Open({.directory = dir.path()}).ok());
 }
 
 TEST(FileSpoolTest, RejectsBadOptions) {

@@ -260,6 +260,7 @@ TEST_F(StatsUsageReporterTest, FullSpoolDropsAreCountedAndLoggedLoudly) {
   EXPECT_TRUE(HasLine(*log_, "LOST"));
 
   // Whatever was spooled still arrives.
+  reporter.reset();  // releases the spool directory
   service_.SetMode(Mode::kOk);
   auto next = MakeReporter(FastOptions());
   ASSERT_TRUE(WaitUntil([&] { return SegmentFiles() == 0; }));
