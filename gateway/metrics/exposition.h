@@ -11,7 +11,8 @@ namespace nexus::gateway::metrics {
 inline constexpr std::string_view kExpositionContentType =
     "text/plain; version=0.0.4; charset=utf-8";
 
-// Label values escape backslash, double quote and line feed.
+// Label values escape backslash, double quote and line feed; bytes that are not valid UTF-8 become
+// U+FFFD so that one hostile value cannot make the whole page unparseable.
 void AppendEscapedLabelValue(std::string_view value, std::string* out);
 // HELP text escapes backslash and line feed.
 void AppendEscapedHelp(std::string_view help, std::string* out);

@@ -25,6 +25,9 @@ struct FamilyOptions {
   // Label combinations beyond this many share the "other" child, so that hostile model names
   // cannot grow memory without bound.
   size_t max_children = 10'000;
+  // Longer label values are cut to this many bytes, which bounds memory together with
+  // max_children.
+  size_t max_label_value_bytes = 200;
 };
 
 // One metric name with its HELP, TYPE and children; rendered by MetricsRegistry.
@@ -146,6 +149,13 @@ std::string LabelText(const std::vector<std::string>& names,
 
 template <typename Child>
 Child& MetricFamily<Child>::Lookup(std::span<const std::string_view> values) {
+  std::vector<std::string_view> cut;  // allocated only when a value is too long
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].size() <= options_.max_label_value_bytes) continue;
+    if (cut.empty()) cut.assign(values.begin(), values.end());
+    cut[i] = cut[i].substr(0, options_.max_label_value_bytes);
+  }
+  if (!cut.empty()) values = cut;
   std::lock_guard lock(mutex_);
   if (values.size() != label_names_.size()) return FindOrInsertLocked(overflow_values_);
   auto it = children_.find(values);

@@ -20,6 +20,34 @@ TEST(ExpositionTest, EscapesLabelValues) {
   EXPECT_EQ(out, "a\\\"b\\\\c\\nd\te");
 }
 
+TEST(ExpositionTest, ReplacesInvalidUtf8InLabelValues) {
+  const std::string kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  // Valid 2-, 3- and 4-byte sequences pass through.
+  const std::string valid =
+      "\xC3\xA9"
+      "\xE2\x82\xAC"
+      "\xF0\x9F\x98\x80";
+  AppendEscapedLabelValue(valid, &out);
+  EXPECT_EQ(out, valid);
+  out.clear();
+  // A stray continuation byte, then a sequence cut short.
+  AppendEscapedLabelValue(
+      "a\x80"
+      "b\xE2\x82",
+      &out);
+  EXPECT_EQ(out, "a" + kReplacement + "b" + kReplacement + kReplacement);
+  out.clear();
+  // An overlong "/" and a UTF-16 surrogate.
+  AppendEscapedLabelValue(
+      "\xC0\xAF"
+      "\xED\xA0\x80",
+      &out);
+  std::string five;
+  for (int i = 0; i < 5; ++i) five += kReplacement;
+  EXPECT_EQ(out, five);
+}
+
 TEST(ExpositionTest, EscapesHelpWithoutTouchingQuotes) {
   std::string out;
   AppendEscapedHelp("say \"hi\"\\\nbye", &out);

@@ -124,6 +124,18 @@ TEST(MetricsRegistryTest, CapsLabelCombinationsIntoOther) {
               HasSubstr("capped_total{model=\"other\",provider=\"other\"} 1002\n"));
 }
 
+TEST(MetricsRegistryTest, LongLabelValuesAreCut) {
+  MetricsRegistry registry;
+  CounterFamily* family =
+      registry.AddCounter("long_total", "c", {"model"}, {.max_label_value_bytes = 4}).value();
+  family->WithLabels({std::string(100000, 'a')}).Increment();
+  family->WithLabels({"aaaab"}).Increment();
+  EXPECT_EQ(family->child_count(), 1u);
+  EXPECT_EQ(registry.Render(),
+            "# HELP long_total c\n# TYPE long_total counter\n"
+            "long_total{model=\"aaaa\"} 2\n");
+}
+
 TEST(MetricsRegistryTest, WrongNumberOfLabelValuesGoesToOther) {
   MetricsRegistry registry;
   CounterFamily* family = registry.AddCounter("arity_total", "c", {"a", "b"}).value();
