@@ -122,7 +122,13 @@ CachingKeyResolver::Result CachingKeyResolver::AskRegistry(std::string_view secr
     return std::shared_ptr<const ResolvedKey>(std::move(resolved));
   }
   if (IsUnknownKey(status.error_code())) return UnknownKeyError();
-  return absl::UnavailableError(absl::StrCat("key registry call failed: ", status.error_message()));
+  const std::string why = absl::StrCat("key registry call failed: ", status.error_message());
+  // Only transport trouble means "the registry is down"; any other failure concerns this call.
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::UnavailableError(why);
+  }
+  return absl::InternalError(why);
 }
 
 CachingKeyResolver::Result CachingKeyResolver::Settle(Shard& shard, const SecretDigest& digest,
@@ -145,8 +151,10 @@ CachingKeyResolver::Result CachingKeyResolver::Settle(Shard& shard, const Secret
     InsertNegative(shard, digest, now);
     return answer;
   }
-  outage_until_nanos_.store(absl::ToUnixNanos(now + options_.outage_retry_interval),
-                            std::memory_order_release);
+  if (answer.status().code() == absl::StatusCode::kUnavailable) {
+    outage_until_nanos_.store(absl::ToUnixNanos(now + options_.outage_retry_interval),
+                              std::memory_order_release);
+  }
   return StaleOrUnavailable(positive == shard.positive.end() ? nullptr : &positive->second, now,
                             Sv(answer.status().message()));
 }

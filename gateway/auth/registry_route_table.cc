@@ -53,6 +53,7 @@ RegistryRouteTable::~RegistryRouteTable() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    if (loading_context_ != nullptr) loading_context_->TryCancel();
   }
   changed_.notify_all();
   thread_.join();
@@ -114,7 +115,16 @@ absl::Status RegistryRouteTable::Load() {
   ListRoutesResponse response;
   grpc::ClientContext context;
   grpc_runtime::SetDeadline(context, options_.rpc_timeout);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return absl::CancelledError("route table is shutting down");
+    loading_context_ = &context;
+  }
   const grpc::Status status = stub_->ListRoutes(&context, ListRoutesRequest(), &response);
+  {
+    std::lock_guard lock(mutex_);
+    loading_context_ = nullptr;
+  }
   if (!status.ok()) {
     return absl::UnavailableError(absl::StrCat("ListRoutes failed: ", status.error_message()));
   }

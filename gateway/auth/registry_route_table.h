@@ -94,6 +94,7 @@ class RegistryRouteTable : public RouteTable, public ChangeListener {
   uint64_t requested_ = 1;  // reload requests (the first load is requested at construction)
   uint64_t loaded_ = 0;     // requests satisfied by a completed load
   bool stopping_ = false;
+  grpc::ClientContext* loading_context_ = nullptr;  // cancelled by the destructor
   std::thread thread_;
 };
 

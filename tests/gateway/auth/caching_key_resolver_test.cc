@@ -246,6 +246,16 @@ TEST_F(CachingKeyResolverTest, RegistryErrorsServeStaleAndAskAgainAfterTheOutage
   EXPECT_EQ(server_.service().resolve_calls(), 3);
 }
 
+TEST_F(CachingKeyResolverTest, OtherRegistryErrorsAreUnavailableButNoOutage) {
+  CachingKeyResolver* resolver = WatchedResolver();
+  server_.service().FailUnary(grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(resolver->Resolve("nx-alice").status().code(), absl::StatusCode::kUnavailable);
+  server_.service().FailUnary(grpc::StatusCode::OK);
+  // No outage window: the next call asks at once.
+  EXPECT_TRUE(resolver->Resolve("nx-bob").ok());
+  EXPECT_EQ(server_.service().resolve_calls(), 2);
+}
+
 TEST_F(CachingKeyResolverTest, DeadlineExceededCountsAsUnreachable) {
   CachingKeyResolverOptions options;
   options.rpc_timeout = absl::Milliseconds(100);
