@@ -10,6 +10,7 @@ namespace nexus::ctl {
 absl::Status RunProvidersCommand(CtlContext& context, std::span<const std::string> args);
 absl::Status RunModelsCommand(CtlContext& context, std::span<const std::string> args);
 absl::Status RunKeysCommand(CtlContext& context, std::span<const std::string> args);
+absl::Status RunUsageCommand(CtlContext& context, std::span<const std::string> args);
 
 std::span<const CommandGroup> CommandTable() {
   static const std::array kTable = {
@@ -18,6 +19,7 @@ std::span<const CommandGroup> CommandTable() {
       CommandGroup{"models", "models served by providers: add|list|show|update|rm",
                    RunModelsCommand},
       CommandGroup{"keys", "client API keys: create|list|show|update|revoke|rm", RunKeysCommand},
+      CommandGroup{"usage", "token usage totals and breakdown (stats service)", RunUsageCommand},
   };
   return kTable;
 }
