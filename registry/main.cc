@@ -1,4 +1,6 @@
 // nexus-registry: providers, models and client keys over gRPC, owning registry.db.
+#include <sys/stat.h>
+
 #include <iostream>
 #include <memory>
 
@@ -17,6 +19,8 @@ constexpr int kExitFailure = 1;
 
 int Run(int argc, char** argv) {
   nexus::process::BlockShutdownSignals();
+  // registry.db holds hashes and sealed keys: readable by the service's user only.
+  umask(077);
   auto specs = nexus::registry::RegistrySettingSpecs();
   absl::StatusOr<nexus::config::Config> config = nexus::config::Config::Load(specs, argc, argv);
   if (!config.ok()) {

@@ -142,7 +142,8 @@ void PrintReport(CtlContext& context, const pb::Filter& filter, const pb::Totals
 absl::Status RunUsageCommand(CtlContext& context, std::span<const std::string> args) {
   absl::StatusOr<ParsedArgs> parsed = ParsedArgs::Parse(args, kFlags);
   if (!parsed.ok()) return parsed.status();
-  if (parsed->Has("help")) {
+  if (parsed->Has("help") ||
+      (parsed->positionals().size() == 1 && parsed->positionals()[0] == "help")) {
     context.out() << kUsage;
     return absl::OkStatus();
   }

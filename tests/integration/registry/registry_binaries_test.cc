@@ -119,6 +119,9 @@ TEST_F(RegistryBinariesTest, SecretsStayOutOfTheDatabaseAndRowsSurviveRestart) {
   std::string db = ReadBytes(dir_.path() + "/data/registry.db") +
                    ReadBytes(dir_.path() + "/data/registry.db-wal");
   ASSERT_FALSE(db.empty());
+  struct stat info {};
+  ASSERT_EQ(stat((dir_.path() + "/data/registry.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 077, 0u) << "registry.db is for the service's user only";
   EXPECT_EQ(db.find("XYZ"), std::string::npos);
   EXPECT_EQ(db.find(secret.substr(3)), std::string::npos);
   // The generated admin token was printed once, on stdout, and never logged in clear elsewhere.
