@@ -131,6 +131,10 @@ void StatsUsageReporter::SpillLoop() {
     SpoolEvents(batch, 0);
     MaybeLogDrops(false);
     lock.lock();
+    // The sender may have found queue and spool empty meanwhile and be waiting for new events:
+    // tell it there is a backlog to replay. Notifying under the lock it checks under means the
+    // wake-up cannot fall between its check and its wait.
+    sender_wakeup_.notify_one();
   }
 }
 
