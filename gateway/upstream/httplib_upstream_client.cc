@@ -247,14 +247,19 @@ UpstreamOutcome HttplibUpstreamClient::Send(const UpstreamRequest& request,
     if (stale) continue;
     out.response_started = ex.started;
     out.http_status = ex.http_status;
-    if (cancel.cancelled()) {
+    if (ex.ok) {
+      // A cancel that raced the end of a complete exchange may have shut the socket down:
+      // report the completed exchange, but do not pool the connection.
+      if (!cancel.cancelled() && connection->client->is_socket_open()) {
+        Release(*url, std::move(connection));
+      }
+    } else if (cancel.cancelled()) {
       out.status = absl::CancelledError(absl::StrCat("upstream call to ", where, " cancelled"));
     } else if (ex.handler_stopped) {
       out.status = absl::CancelledError(absl::StrCat("upstream call to ", where, " aborted"));
-    } else if (!ex.ok) {
+    } else {
       out.status = MapError(ex.error, absl::Now() - ex.last_activity, where, options_);
     }
-    if (ex.ok && connection->client->is_socket_open()) Release(*url, std::move(connection));
     return out;
   }
 }

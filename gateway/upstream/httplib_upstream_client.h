@@ -46,8 +46,9 @@ class HttplibUpstreamClient : public UpstreamClient {
 
   // Status: OK when an HTTP exchange completed (any status code); UNAVAILABLE when the upstream
   // could not be reached or the connection broke; DEADLINE_EXCEEDED on connect or idle-read
-  // timeout; CANCELLED when the handler returned false or the token was cancelled;
-  // INVALID_ARGUMENT for a malformed base URL. Messages name the upstream host, never the key.
+  // timeout; CANCELLED when the handler returned false or the token was cancelled before the
+  // exchange completed; INVALID_ARGUMENT for a malformed base URL. Messages name the upstream
+  // host, never the key.
   UpstreamOutcome Send(const UpstreamRequest& request, UpstreamHandler& handler,
                        CancelToken& cancel) override;
 

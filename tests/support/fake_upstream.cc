@@ -152,6 +152,77 @@ Json UsageJson(int64_t prompt, int64_t completion) {
           {"total_tokens", prompt + completion}};
 }
 
+int64_t CompletionTokens(const FakeScript& script) {
+  return script.completion_tokens >= 0 ? script.completion_tokens
+                                       : static_cast<int64_t>(script.pieces.size());
+}
+
+std::string JsonAnswer(const FakeScript& script, const std::string& id, const std::string& model) {
+  std::string text;
+  for (const std::string& p : script.pieces) text += p;
+  Json answer = {{"id", id},
+                 {"object", "chat.completion"},
+                 {"created", kCreated},
+                 {"model", model},
+                 {"choices", Json::array({{{"index", 0},
+                                           {"message", {{"role", "assistant"}, {"content", text}}},
+                                           {"logprobs", nullptr},
+                                           {"finish_reason", "stop"}}})}};
+  if (script.usage != FakeScript::Usage::kNever) {
+    answer["usage"] = UsageJson(script.prompt_tokens, CompletionTokens(script));
+  }
+  return answer.dump();
+}
+
+std::string Frame(const Json& data) { return absl::StrCat("data: ", data.dump(), "\n\n"); }
+
+// One chat.completion.chunk; `usage` is left out when it is a discarded value.
+Json StreamChunk(const std::string& id, const std::string& model, Json choices, Json usage) {
+  Json c = {{"id", id},       {"object", "chat.completion.chunk"}, {"created", kCreated},
+            {"model", model}, {"system_fingerprint", "fp_fake"},   {"choices", std::move(choices)}};
+  if (!usage.is_discarded()) c["usage"] = std::move(usage);
+  return c;
+}
+
+// The SSE frames of a scripted answer, ending as the script's mode says.
+std::vector<std::string> StreamEvents(const FakeScript& script, const std::string& id,
+                                      const std::string& model, bool include_usage) {
+  const int64_t total = CompletionTokens(script);
+  const bool usage_chunk = include_usage && script.usage == FakeScript::Usage::kWhenAsked;
+  auto content = [&](Json delta, Json finish, int64_t so_far) {
+    Json usage = script.usage == FakeScript::Usage::kEveryChunk
+                     ? UsageJson(script.prompt_tokens, so_far)
+                     : (usage_chunk ? Json(nullptr) : Json(Json::value_t::discarded));
+    Json choice = {{"index", 0},
+                   {"delta", std::move(delta)},
+                   {"logprobs", nullptr},
+                   {"finish_reason", std::move(finish)}};
+    return Frame(StreamChunk(id, model, Json::array({std::move(choice)}), std::move(usage)));
+  };
+  std::vector<std::string> events;
+  events.push_back(content({{"role", "assistant"}, {"content", ""}}, nullptr, 0));
+  for (size_t i = 0; i < script.pieces.size(); ++i) {
+    events.push_back(content({{"content", script.pieces[i]}}, nullptr,
+                             std::min<int64_t>(total, static_cast<int64_t>(i + 1))));
+  }
+  events.push_back(content(Json::object(), "stop", total));
+  if (usage_chunk) {
+    events.push_back(
+        Frame(StreamChunk(id, model, Json::array(), UsageJson(script.prompt_tokens, total))));
+  }
+  events.push_back("data: [DONE]\n\n");
+  if (script.mode == FakeScript::Mode::kNormal) return events;
+  events.resize(std::min(events.size(), static_cast<size_t>(std::max(0, script.after_events))));
+  if (script.mode == FakeScript::Mode::kMalformedSse) {
+    events.push_back("data: {\"id\": \"chatcmpl-broken\", \"choices\": [\n\n");
+    events.push_back("data: [DONE]\n\n");
+  } else if (script.mode == FakeScript::Mode::kErrorAfter200) {
+    events.push_back(
+        absl::StrCat("data: ", ErrorBody(script.error_message, "server_error", nullptr), "\n\n"));
+  }
+  return events;
+}
+
 }  // namespace
 
 absl::StatusOr<FakeScript> FakeScriptFromJson(std::string_view json) {
@@ -360,128 +431,58 @@ void FakeUpstream::HandleChat(const httplib::Request& req, httplib::Response& re
     }
     return SendError(res, script.http_status, script.error_message);
   }
-  if (stream) return StartStream(req, res, script, model, include_usage);
-
-  std::string text;
-  for (const std::string& p : script.pieces) text += p;
-  const int64_t completion = script.completion_tokens >= 0
-                                 ? script.completion_tokens
-                                 : static_cast<int64_t>(script.pieces.size());
-  int64_t id;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    id = next_id_++;
+  const std::string id = absl::StrCat("chatcmpl-fake-", NextId());
+  if (stream) {
+    return StartStream(req, res, script, StreamEvents(script, id, model, include_usage));
   }
-  Json answer = {{"id", absl::StrCat("chatcmpl-fake-", id)},
-                 {"object", "chat.completion"},
-                 {"created", kCreated},
-                 {"model", model},
-                 {"choices", Json::array({{{"index", 0},
-                                           {"message", {{"role", "assistant"}, {"content", text}}},
-                                           {"logprobs", nullptr},
-                                           {"finish_reason", "stop"}}})}};
-  if (script.usage != FakeScript::Usage::kNever) {
-    answer["usage"] = UsageJson(script.prompt_tokens, completion);
-  }
-  if (script.mode == FakeScript::Mode::kStall) {
-    // No answer at all until the client leaves or the fake stops.
-    int fd = FindConnectionFd(req.local_port, req.remote_port);
-    while (Pause(absl::Milliseconds(20))) {
-      if (PeerClosed(fd)) {
-        CountStreamEnd(/*client_gone=*/true);
-        break;
-      }
+  switch (script.mode) {
+    case FakeScript::Mode::kStall:  // no answer at all until the client leaves or we stop
+      StallUntilClientLeaves(req.local_port, req.remote_port);
+      return SendError(res, 503, "The fake upstream stalled.");
+    case FakeScript::Mode::kMalformedSse:
+      return res.set_content(R"({"id": "chatcmpl-broken", "choices": [)", "application/json");
+    case FakeScript::Mode::kErrorAfter200:
+      return res.set_content(ErrorBody(script.error_message, "server_error", nullptr),
+                             "application/json");
+    case FakeScript::Mode::kCloseMidStream: {
+      // Promise the whole body, send half of it, then drop the connection.
+      auto full = std::make_shared<std::string>(JsonAnswer(script, id, model));
+      return res.set_content_provider(full->size(), "application/json",
+                                      [full](size_t offset, size_t, httplib::DataSink& sink) {
+                                        if (offset > 0) return false;
+                                        sink.write(full->data(), full->size() / 2);
+                                        return true;
+                                      });
     }
-    return SendError(res, 503, "The fake upstream stalled.");
+    default:
+      return res.set_content(JsonAnswer(script, id, model), "application/json");
   }
-  if (script.mode == FakeScript::Mode::kMalformedSse) {
-    res.set_content("{\"id\": \"chatcmpl-broken\", \"choices\": [", "application/json");
-    return;
+}
+
+int64_t FakeUpstream::NextId() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_id_++;
+}
+
+bool FakeUpstream::StallUntilClientLeaves(int local_port, int remote_port) {
+  const int fd = FindConnectionFd(local_port, remote_port);
+  while (Pause(absl::Milliseconds(20))) {
+    if (PeerClosed(fd)) {
+      CountStreamEnd(/*client_gone=*/true);
+      return true;
+    }
   }
-  if (script.mode == FakeScript::Mode::kErrorAfter200) {
-    res.set_content(ErrorBody(script.error_message, "server_error", nullptr), "application/json");
-    return;
-  }
-  if (script.mode == FakeScript::Mode::kCloseMidStream) {
-    // Promise the whole body, send half of it, then drop the connection.
-    auto full = std::make_shared<std::string>(answer.dump());
-    res.set_content_provider(full->size(), "application/json",
-                             [full](size_t offset, size_t, httplib::DataSink& sink) {
-                               if (offset > 0) return false;
-                               sink.write(full->data(), full->size() / 2);
-                               return true;
-                             });
-    return;
-  }
-  res.set_content(answer.dump(), "application/json");
+  return false;
 }
 
 void FakeUpstream::StartStream(const httplib::Request& req, httplib::Response& res,
-                               const FakeScript& script, const std::string& model,
-                               bool include_usage) {
-  int64_t id;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    id = next_id_++;
-  }
-  const std::string chunk_id = absl::StrCat("chatcmpl-fake-", id);
-  const int64_t completion_total = script.completion_tokens >= 0
-                                       ? script.completion_tokens
-                                       : static_cast<int64_t>(script.pieces.size());
-  const bool every_chunk = script.usage == FakeScript::Usage::kEveryChunk;
-  const bool usage_chunk = include_usage && script.usage == FakeScript::Usage::kWhenAsked;
-  auto chunk = [&](Json delta, Json finish, int64_t completion_so_far) {
-    Json c = {{"id", chunk_id},
-              {"object", "chat.completion.chunk"},
-              {"created", kCreated},
-              {"model", model},
-              {"system_fingerprint", "fp_fake"},
-              {"choices", Json::array({{{"index", 0},
-                                        {"delta", std::move(delta)},
-                                        {"logprobs", nullptr},
-                                        {"finish_reason", std::move(finish)}}})}};
-    if (every_chunk) {
-      c["usage"] = UsageJson(script.prompt_tokens, completion_so_far);
-    } else if (usage_chunk) {
-      c["usage"] = nullptr;
-    }
-    return absl::StrCat("data: ", c.dump(), "\n\n");
-  };
+                               const FakeScript& script, std::vector<std::string> events) {
   auto plan = std::make_shared<StreamPlan>();
+  plan->events = std::move(events);
   plan->tail = script.mode;
   plan->event_delay = script.event_delay;
   plan->local_port = req.local_port;
   plan->remote_port = req.remote_port;
-  plan->events.push_back(chunk({{"role", "assistant"}, {"content", ""}}, nullptr, 0));
-  for (size_t i = 0; i < script.pieces.size(); ++i) {
-    int64_t so_far = std::min<int64_t>(completion_total, static_cast<int64_t>(i + 1));
-    plan->events.push_back(chunk({{"content", script.pieces[i]}}, nullptr, so_far));
-  }
-  plan->events.push_back(chunk(Json::object(), "stop", completion_total));
-  if (usage_chunk) {
-    Json u = {{"id", chunk_id},
-              {"object", "chat.completion.chunk"},
-              {"created", kCreated},
-              {"model", model},
-              {"system_fingerprint", "fp_fake"},
-              {"choices", Json::array()},
-              {"usage", UsageJson(script.prompt_tokens, completion_total)}};
-    plan->events.push_back(absl::StrCat("data: ", u.dump(), "\n\n"));
-  }
-  plan->events.push_back("data: [DONE]\n\n");
-
-  if (script.mode != FakeScript::Mode::kNormal) {
-    size_t keep =
-        std::min(plan->events.size(), static_cast<size_t>(std::max(0, script.after_events)));
-    plan->events.resize(keep);
-    if (script.mode == FakeScript::Mode::kMalformedSse) {
-      plan->events.push_back("data: {\"id\": \"chatcmpl-broken\", \"choices\": [\n\n");
-      plan->events.push_back("data: [DONE]\n\n");
-    } else if (script.mode == FakeScript::Mode::kErrorAfter200) {
-      plan->events.push_back(
-          absl::StrCat("data: ", ErrorBody(script.error_message, "server_error", nullptr), "\n\n"));
-    }
-  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++active_streams_;
@@ -498,13 +499,7 @@ void FakeUpstream::StartStream(const httplib::Request& req, httplib::Response& r
           }
         }
         if (plan->tail == FakeScript::Mode::kStall) {
-          int fd = FindConnectionFd(plan->local_port, plan->remote_port);
-          while (Pause(absl::Milliseconds(20))) {
-            if (PeerClosed(fd)) {
-              CountStreamEnd(/*client_gone=*/true);
-              return false;
-            }
-          }
+          StallUntilClientLeaves(plan->local_port, plan->remote_port);
           return false;
         }
         if (plan->tail == FakeScript::Mode::kCloseMidStream) {

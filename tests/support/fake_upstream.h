@@ -146,7 +146,10 @@ class FakeUpstream {
   void HandleModels(httplib::Response& res);
   void HandleControl(const httplib::Request& req, httplib::Response& res);
   void StartStream(const httplib::Request& req, httplib::Response& res, const FakeScript& script,
-                   const std::string& model, bool include_usage);
+                   std::vector<std::string> events);
+  // Waits silently until the client closes the connection (true) or the fake stops (false).
+  bool StallUntilClientLeaves(int local_port, int remote_port);
+  int64_t NextId();
   void Record(const httplib::Request& req);
   FakeScript NextScript();
   // Sleeps up to `d`; false when the fake is stopping.
