@@ -135,6 +135,38 @@ TEST_F(HttplibUpstreamClientTest, JsonRoundTripSendsKeyAndBody) {
   EXPECT_EQ(requests[0].body, request.body);
 }
 
+TEST_F(HttplibUpstreamClientTest, ModelsAndEmbeddings) {
+  HttplibUpstreamClient client;
+  CancelToken cancel;
+  UpstreamRequest models;
+  models.base_url = fake_.base_url() + "/";  // a trailing slash is tolerated
+  models.path = "/models";
+  models.method = "GET";
+  models.api_key = kKey;
+  RecordingHandler listed;
+  ASSERT_TRUE(client.Send(models, listed, cancel).status.ok());
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_THAT(listed.body, HasSubstr(R"("id":"fake-model")"));
+
+  UpstreamRequest embeddings = models;
+  embeddings.method = "POST";
+  embeddings.path = "/embeddings";
+  embeddings.body = R"({"model":"e","input":["a","b"]})";
+  RecordingHandler embedded;
+  ASSERT_TRUE(client.Send(embeddings, embedded, cancel).status.ok());
+  auto usage = ExtractJsonUsage(embedded.body);
+  ASSERT_TRUE(usage.ok() && usage->has_value());
+  EXPECT_EQ((*usage)->prompt_tokens, 9);
+
+  auto requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].path, "/v1/models");
+  EXPECT_EQ(requests[0].Header("Content-Type"), "");
+  EXPECT_EQ(requests[1].path, "/v1/embeddings");
+  EXPECT_EQ(fake_.connections(), 1);
+}
+
 TEST_F(HttplibUpstreamClientTest, StreamArrivesIncrementally) {
   FakeScript script;
   script.event_delay = absl::Milliseconds(20);
