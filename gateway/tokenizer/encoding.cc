@@ -149,6 +149,7 @@ uint32_t Encoding::Lookup(const uint8_t* data, size_t size, LookupMemo* memo) co
   const uint64_t prefix = LoadPrefix(data, size);
   if (size <= kShortTokenMax) return table_.FindShort(prefix, size);
   const uint64_t hash = HashBytes(data, size, prefix);
+  if (!table_.MayContainLong(hash)) return kNoRank;
   if (memo == nullptr || size > 16) return table_.Find(data, size, prefix, hash);
   const uint64_t second = size > 8 ? LoadPrefix(data + 8, size - 8) : 0;
   LookupMemo::Entry& entry = memo->entries[(hash >> 40) % LookupMemo::kEntries];
@@ -285,9 +286,11 @@ void Encoding::MergeShortPiece(const uint8_t* piece, size_t size, LookupMemo* me
   uint32_t start[kShortPiece + 1];
   uint32_t rank[kShortPiece + 1];  // rank[i]: merging part i with part i + 1
   size_t parts = size;
+  // The initial pair lookups are independent: start all their cache misses first.
+  for (size_t i = 0; i + 1 < size; ++i) table_.PrefetchShort(LoadPrefix(piece + i, 2), 2);
   for (size_t i = 0; i < size; ++i) {
     start[i] = static_cast<uint32_t>(i);
-    rank[i] = i + 1 < size ? Lookup(piece + i, 2, memo) : kNoRank;
+    rank[i] = i + 1 < size ? table_.FindShort(LoadPrefix(piece + i, 2), 2) : kNoRank;
   }
   start[size] = static_cast<uint32_t>(size);
   auto pair_rank = [&](size_t i) {

@@ -16,19 +16,23 @@ namespace nexus::tokenizer {
 // binary, so loading an encoding costs no parsing and no heap: the table is read in place and its
 // pages are faulted in on first use. Layout (little-endian):
 //   header       uint32 kMagic, kFormatVersion, token_count, slot_count, short_slot_count,
-//                bytes_size
+//                filter_words, bytes_size
 //   offsets      uint32[token_count + 1]: token r's bytes are bytes[offsets[r], offsets[r + 1])
 //   slots        RankSlot[slot_count] (16-byte aligned): every token, open addressing with
 //                linear probing, load factor ~0.6
 //   short slots  uint64[short_slot_count]: the tokens of at most four bytes again, packed as
 //                key | (size - 1) << 32 | (rank + 1) << 34, load factor ~0.6
+//   filter       uint64[filter_words] (a power of two): a Bloom filter of the longer tokens, one
+//                word and three bits per token
 //   bytes        the concatenated token byte strings
 // Byte-pair merging mostly looks up strings of two to four bytes: the short table (0.4-0.7 MB)
-// stays in L2 cache where the full table (2-5 MB) does not. A full slot holds the first eight
-// bytes of its token, so longer lookups of up to eight bytes touch one cache line.
+// stays in L2 cache where the full table (2-5 MB) does not; most longer strings merging asks
+// about are not tokens, and the filter (128-256 KB) answers that without the full table. A full
+// slot holds the first eight bytes of its token, so longer lookups of up to eight bytes touch one
+// cache line.
 inline constexpr uint32_t kRankTableMagic = 0x5452584e;  // "NXRT"
-inline constexpr uint32_t kRankTableFormatVersion = 3;
-inline constexpr size_t kRankTableHeaderWords = 6;
+inline constexpr uint32_t kRankTableFormatVersion = 4;
+inline constexpr size_t kRankTableHeaderWords = 7;
 inline constexpr size_t kShortTokenMax = 4;
 
 struct RankSlot {
@@ -84,6 +88,14 @@ inline uint64_t HashBytes(const uint8_t* data, size_t size, uint64_t prefix) {
   return MixHash(h);
 }
 
+// The filter word of a hash (filter_words a power of two) and the three bits a token sets in it.
+inline uint64_t FilterProbe(uint64_t hash, uint32_t filter_words, uint64_t* mask) {
+  const uint64_t g = hash * 0x9e3779b97f4a7c15ULL;
+  *mask = (uint64_t{1} << (g & 63)) | (uint64_t{1} << ((g >> 6) & 63)) |
+          (uint64_t{1} << ((g >> 12) & 63));
+  return (g >> 32) & (filter_words - 1);
+}
+
 inline uint32_t SizeTag(uint64_t hash, size_t size) {
   return (static_cast<uint32_t>(hash >> 32) & 0xffffff00U) | (size < 255 ? size : 255);
 }
@@ -102,6 +114,18 @@ class RankTable {
     const uint64_t prefix = LoadPrefix(data, size);
     if (size <= kShortTokenMax) return FindShort(prefix, size);
     return Find(data, size, prefix, HashBytes(data, size, prefix));
+  }
+  // False when no token longer than kShortTokenMax bytes has this hash (then Find would miss).
+  bool MayContainLong(uint64_t hash) const {
+    uint64_t mask;
+    const uint64_t word = filter_[FilterProbe(hash, filter_words_, &mask)];
+    return (word & mask) == mask;
+  }
+
+  // Starts loading the home slot of a short string, for a FindShort soon after.
+  void PrefetchShort(uint64_t prefix, size_t size) const {
+    const uint64_t key = prefix | static_cast<uint64_t>(size - 1) << 32;
+    __builtin_prefetch(&short_slots_[ShortSlotIndex(key, short_slot_count_)]);
   }
   // Lookup of a string of 1 to kShortTokenMax bytes given its prefix word.
   uint32_t FindShort(uint64_t prefix, size_t size) const {
@@ -149,9 +173,11 @@ class RankTable {
   uint32_t token_count_ = 0;
   uint32_t slot_count_ = 0;
   uint32_t short_slot_count_ = 0;
+  uint32_t filter_words_ = 0;
   const uint32_t* offsets_ = nullptr;
   const RankSlot* slots_ = nullptr;
   const uint64_t* short_slots_ = nullptr;
+  const uint64_t* filter_ = nullptr;
   const uint8_t* bytes_ = nullptr;
 };
 

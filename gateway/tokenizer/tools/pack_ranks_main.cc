@@ -86,15 +86,29 @@ std::string Pack(const std::vector<std::string>& tokens) {
     while (short_table[i] != 0) i = i + 1 == short_slots ? 0 : i + 1;
     short_table[i] = key | static_cast<uint64_t>(r + 1) << 34;
   }
+  const uint32_t long_count = count - short_count;
+  uint32_t filter_words = 1;
+  while (filter_words * 4 < long_count) filter_words *= 2;  // ~4 tokens per 64-bit word
+  std::vector<uint64_t> filter(filter_words, 0);
+  for (uint32_t r = 0; r < count; ++r) {
+    const auto* p = reinterpret_cast<const uint8_t*>(tokens[r].data());
+    const size_t size = tokens[r].size();
+    if (size <= nexus::tokenizer::kShortTokenMax) continue;
+    uint64_t mask = 0;
+    const uint64_t word = nexus::tokenizer::FilterProbe(
+        HashBytes(p, size, nexus::tokenizer::LoadPrefix(p, size)), filter_words, &mask);
+    filter[word] |= mask;
+  }
   std::string blob;
   AppendWords({nexus::tokenizer::kRankTableMagic, nexus::tokenizer::kRankTableFormatVersion, count,
-               slots, short_slots, static_cast<uint32_t>(bytes.size())},
+               slots, short_slots, filter_words, static_cast<uint32_t>(bytes.size())},
               &blob);
   AppendWords(offsets, &blob);
   blob.resize((blob.size() + 15) / 16 * 16, '\0');
   blob.append(reinterpret_cast<const char*>(table.data()), table.size() * sizeof(RankSlot));
   blob.append(reinterpret_cast<const char*>(short_table.data()),
               short_table.size() * sizeof(uint64_t));
+  blob.append(reinterpret_cast<const char*>(filter.data()), filter.size() * sizeof(uint64_t));
   blob += bytes;
   return blob;
 }

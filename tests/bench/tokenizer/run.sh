@@ -18,6 +18,8 @@ cp "$here/package.json" "$here/package-lock.json" "$work/"
 (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 node "$here/make_corpus.mjs" "$here/corpus/zh_en_mixed.txt" "$work/zh_en_mixed_1mb.txt"
 node "$here/make_corpus.mjs" "$here/corpus/en_prose.txt" "$work/en_prose_1mb.txt"
+node "$here/make_corpus.mjs" "$here/corpus/zh_en_mixed.txt" "$work/zh_en_scrambled_1mb.txt" \
+  --scramble-han
 cd "$work"
 taskset -c 1 node "$here/bench.mjs" "$build/bin/tokenizer_bench" "$runs" \
-  "$work/zh_en_mixed_1mb.txt" "$work/en_prose_1mb.txt"
+  "$work/zh_en_mixed_1mb.txt" "$work/en_prose_1mb.txt" "$work/zh_en_scrambled_1mb.txt"
