@@ -161,6 +161,10 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     RejectConnection(sock);
     return false;
   }
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.insert(sock);
+  }
   ClientConnection connection(sock, options_.timeouts);
   CurrentConnectionScope scope(&connection);
   bool result = false;
@@ -174,9 +178,23 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     if (connection.taken_over() || !result || closed) break;
     --remaining;
   }
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.erase(sock);
+  }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return result;
+}
+
+size_t GatewayHttpServer::open_connections() const {
+  std::lock_guard lock(connections_mutex_);
+  return connections_.size();
+}
+
+void GatewayHttpServer::AbortConnections() {
+  std::lock_guard lock(connections_mutex_);
+  for (int sock : connections_) ::shutdown(sock, SHUT_RDWR);
 }
 
 void GatewayHttpServer::RejectConnection(int sock) {

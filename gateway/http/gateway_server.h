@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -87,6 +88,11 @@ class GatewayHttpServer : public httplib::Server {
   void Stop();
 
   std::shared_ptr<PoolStats> pool_stats() const { return pool_stats_; }
+  // Connections being served right now.
+  size_t open_connections() const;
+  // Shuts down every open connection (the drain deadline passed): blocked reads and writes fail
+  // at once, so every worker returns.
+  void AbortConnections();
 
  private:
   // Overrides cpp-httplib's private virtual to run the gateway's keep-alive loop over
@@ -97,6 +103,8 @@ class GatewayHttpServer : public httplib::Server {
   ServerOptions options_;
   std::shared_ptr<PoolStats> pool_stats_;
   std::atomic<bool> stopping_{false};
+  mutable std::mutex connections_mutex_;
+  std::set<int> connections_;
   int bound_port_ = 0;
 };
 

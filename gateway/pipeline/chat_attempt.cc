@@ -11,13 +11,18 @@ namespace nexus::gateway {
 
 ChatAttempt::ChatAttempt(ChatResponseSink& sink, bool stream, bool client_wants_usage,
                          CompletionCounter* completion, AttemptLimits limits,
-                         std::function<HeaderList()> stream_headers)
+                         std::function<HeaderList()> stream_headers, CallObserver* observer)
     : sink_(sink),
       stream_(stream),
       client_wants_usage_(client_wants_usage),
       completion_(completion),
       limits_(limits),
-      stream_headers_(std::move(stream_headers)) {}
+      stream_headers_(std::move(stream_headers)),
+      observer_(observer) {}
+
+ChatAttempt::~ChatAttempt() {
+  if (client_started_ && observer_ != nullptr) observer_->OnStreamEnded();
+}
 
 bool ChatAttempt::OnResponseStart(int http_status, const HeaderList& headers) {
   http_status_ = http_status;
@@ -63,6 +68,7 @@ bool ChatAttempt::Relay(std::string_view data, RelayEventKind kind) {
     }
     client_started_ = true;
     first_event_at_ = absl::Now();
+    if (observer_ != nullptr) observer_->OnStreamStarted();
   }
   if (!sink_.SendEvent(data)) {
     client_refused_ = true;

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gateway/pipeline/call_observer.h"
 #include "gateway/pipeline/chat_pipeline.h"
 #include "gateway/pipeline/completion_counter.h"
 #include "gateway/upstream/chat_body.h"
@@ -32,7 +33,10 @@ class ChatAttempt : public UpstreamHandler {
   // `stream_headers` is asked for the client's headers when the first event is about to go out.
   ChatAttempt(ChatResponseSink& sink, bool stream, bool client_wants_usage,
               CompletionCounter* completion, AttemptLimits limits,
-              std::function<HeaderList()> stream_headers);
+              std::function<HeaderList()> stream_headers, CallObserver* observer);
+  ~ChatAttempt() override;
+  ChatAttempt(const ChatAttempt&) = delete;
+  ChatAttempt& operator=(const ChatAttempt&) = delete;
 
   bool OnResponseStart(int http_status, const HeaderList& headers) override;
   bool OnBodyData(std::string_view data) override;
@@ -67,6 +71,7 @@ class ChatAttempt : public UpstreamHandler {
   CompletionCounter* completion_;
   const AttemptLimits limits_;
   std::function<HeaderList()> stream_headers_;
+  CallObserver* observer_;
   std::unique_ptr<ChatStreamRelay> relay_;
   int http_status_ = 0;
   HeaderList response_headers_;

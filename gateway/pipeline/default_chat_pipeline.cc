@@ -191,7 +191,8 @@ void DefaultChatPipeline::Forward(const Request& request, const std::vector<Rout
         [&accounting, sent_at] {
           return HeaderList{
               {"X-Nexus-Overhead-Ms", OverheadMs(accounting.Overhead(absl::Now() - sent_at))}};
-        });
+        },
+        deps_.observer);
     UpstreamRequest upstream{route.base_url(), request.path,   "POST",
                              route.api_key(),  prepared->body, prepared->stream};
     UpstreamOutcome outcome = deps_.upstream->Send(upstream, attempt, cancel);

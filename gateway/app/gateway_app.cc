@@ -1,0 +1,217 @@
+#include "gateway/app/gateway_app.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/accounting/file_spool.h"
+#include "gateway/accounting/stats_usage_reporter.h"
+#include "gateway/admin/admin_api.h"
+#include "gateway/admin/admin_routes.h"
+#include "gateway/auth/caching_admin_authenticator.h"
+#include "gateway/auth/caching_key_resolver.h"
+#include "gateway/auth/local_rate_limiter.h"
+#include "gateway/auth/registry_route_table.h"
+#include "gateway/auth/registry_watcher.h"
+#include "gateway/http/gateway_metrics.h"
+#include "gateway/http/gateway_routes.h"
+#include "gateway/http/gateway_server.h"
+#include "gateway/metrics/metrics_registry.h"
+#include "gateway/pipeline/default_chat_pipeline.h"
+#include "gateway/pipeline/models_handler.h"
+#include "gateway/pipeline/openai_error.h"
+#include "gateway/pipeline/token_count_handler.h"
+#include "gateway/upstream/httplib_upstream_client.h"
+#include "gateway/ws/playground_endpoint.h"
+#include "nexus/registry/v1/registry.grpc.pb.h"
+#include "nexus/stats/v1/stats.grpc.pb.h"
+#include "services/grpc/channel_factory.h"
+
+namespace nexus::gateway {
+
+// Members are declared in dependency order: destroyed in reverse, users before what they use.
+struct GatewayApp::Parts {
+  explicit Parts(const log::Logger& logger) : logger(logger) {}
+
+  log::Logger logger;
+  SystemClock clock;
+  std::shared_ptr<registry::v1::Registry::StubInterface> registry;
+  std::shared_ptr<stats::v1::Stats::StubInterface> stats;
+  std::unique_ptr<CachingKeyResolver> keys;
+  std::unique_ptr<RegistryRouteTable> routes;
+  std::unique_ptr<CachingAdminAuthenticator> admin;
+  std::unique_ptr<RegistryWatcher> watcher;
+  std::unique_ptr<LocalRateLimiter> limiter;
+  std::unique_ptr<HttplibUpstreamClient> upstream;
+  std::unique_ptr<StatsUsageReporter> reporter;
+  std::unique_ptr<tokenizer::TokenCounter> counter;
+  metrics::MetricsRegistry metrics;
+  std::unique_ptr<http::GatewayMetrics> observer;
+  std::unique_ptr<DisconnectWatchdog> watchdog;
+  std::unique_ptr<Admission> admission;
+  std::unique_ptr<DefaultChatPipeline> pipeline;
+  std::unique_ptr<ModelsHandler> models;
+  std::unique_ptr<TokenCountHandler> token_count;
+  std::unique_ptr<admin::AdminApi> admin_api;
+  std::unique_ptr<ws::PlaygroundEndpoint> playground;
+  std::unique_ptr<http::GatewayHttpServer> server;
+};
+
+namespace {
+
+absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p) {
+  p.registry = registry::v1::Registry::NewStub(grpc_runtime::MakeChannel(settings.registry_addr));
+  p.stats = stats::v1::Stats::NewStub(grpc_runtime::MakeChannel(settings.stats_addr));
+  CachingKeyResolverOptions key_options;
+  key_options.max_staleness = settings.key_staleness;
+  p.keys = std::make_unique<CachingKeyResolver>(p.registry, p.clock, key_options);
+  p.routes = std::make_unique<RegistryRouteTable>(p.registry);
+  p.admin = std::make_unique<CachingAdminAuthenticator>(p.registry, p.clock);
+  p.watcher = std::make_unique<RegistryWatcher>(p.registry);
+  p.watcher->AddListener(p.keys.get());
+  p.watcher->AddListener(p.routes.get());
+  p.watcher->AddListener(p.admin.get());
+  p.watcher->Start();
+  p.limiter = std::make_unique<LocalRateLimiter>(p.clock);
+  HttplibUpstreamClientOptions upstream_options;
+  upstream_options.connect_timeout = settings.upstream_connect_timeout;
+  upstream_options.read_timeout = settings.upstream_read_timeout;
+  upstream_options.verify_tls = settings.upstream_verify_tls;
+  p.upstream = std::make_unique<HttplibUpstreamClient>(upstream_options);
+  absl::StatusOr<std::unique_ptr<FileSpool>> spool =
+      FileSpool::Open(FileSpoolOptions{.directory = settings.data_dir + "/spool"});
+  if (!spool.ok()) return spool.status();
+  p.reporter = std::make_unique<StatsUsageReporter>(
+      p.stats, *std::move(spool), p.clock, p.logger.WithComponent("accounting"));
+  absl::StatusOr<std::shared_ptr<const tokenizer::EncodingSet>> encodings =
+      tokenizer::EncodingSet::Load();
+  if (!encodings.ok()) return encodings.status();
+  p.counter = std::make_unique<tokenizer::TokenCounter>(*encodings);
+  return absl::OkStatus();
+}
+
+absl::Status BuildMetrics(GatewayApp::Parts& p) {
+  absl::StatusOr<std::unique_ptr<http::GatewayMetrics>> observer =
+      http::GatewayMetrics::Create(p.metrics);
+  if (!observer.ok()) return observer.status();
+  p.observer = *std::move(observer);
+  std::shared_ptr<http::PoolStats> pool = p.server->pool_stats();
+  StatsUsageReporter* reporter = p.reporter.get();
+  const std::pair<const char*, std::function<double()>> gauges[] = {
+      {"nexus_gateway_workers_busy", [pool] { return double(pool->busy.load()); }},
+      {"nexus_gateway_workers_threads", [pool] { return double(pool->threads.load()); }},
+      {"nexus_gateway_workers_max", [pool] { return double(pool->max_workers.load()); }},
+      {"nexus_gateway_usage_queue_depth",
+       [reporter] { return double(reporter->Counters().queue_depth); }},
+      {"nexus_gateway_usage_spool_bytes",
+       [reporter] { return double(reporter->Counters().spool_bytes); }},
+  };
+  for (const auto& [name, read] : gauges) {
+    if (absl::Status s = p.metrics.AddCallbackGauge(name, name, read); !s.ok()) return s;
+  }
+  const std::pair<const char*, std::function<double()>> counters[] = {
+      {"nexus_gateway_connections_rejected_total", [pool] { return double(pool->rejected.load()); }},
+      {"nexus_gateway_usage_spooled_total", [reporter] { return double(reporter->Counters().spooled); }},
+      {"nexus_gateway_usage_dropped_total", [reporter] { return double(reporter->Counters().dropped); }},
+  };
+  for (const auto& [name, read] : counters) {
+    if (absl::Status s = p.metrics.AddCallbackCounter(name, name, read); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+void BuildPipeline(const GatewaySettings& settings, GatewayApp::Parts& p) {
+  p.watchdog = std::make_unique<DisconnectWatchdog>();
+  p.admission = std::make_unique<Admission>(*p.keys, *p.routes, *p.limiter, p.clock);
+  ChatPipelineDeps deps{p.admission.get(), p.upstream.get(), p.reporter.get(), p.counter.get(),
+                        p.watchdog.get(),  p.observer.get(), &p.clock};
+  ChatPipelineOptions options;
+  options.max_body_bytes = settings.max_body_bytes;
+  p.pipeline = std::make_unique<DefaultChatPipeline>(deps, options);
+  RegistryRouteTable* routes = p.routes.get();
+  p.models = std::make_unique<ModelsHandler>(
+      *p.admission, [routes](const registry::v1::ClientKey& key) { return routes->ModelsFor(key); });
+  p.token_count = std::make_unique<TokenCountHandler>(*p.admission, *p.admin, *p.counter,
+                                                      settings.max_body_bytes);
+  p.admin_api = std::make_unique<admin::AdminApi>(*p.registry, *p.stats, p.clock);
+  p.playground = std::make_unique<ws::PlaygroundEndpoint>(*p.pipeline, *p.admin,
+                                                          ws::PlaygroundOptions{});
+}
+
+void MountRoutes(const GatewaySettings& settings, GatewayApp::Parts& p) {
+  http::GatewayHttpServer& server = *p.server;
+  http::InstallCommonHandlers(server);
+  http::GatewayEndpoints endpoints;
+  endpoints.chat = p.pipeline.get();
+  endpoints.list_models = [&p](std::string_view secret) { return p.models->List(secret); };
+  endpoints.embeddings = [&p](const JsonCall& call) { return p.pipeline->HandleEmbeddings(call); };
+  endpoints.count_tokens = [&p](std::string_view bearer, std::string_view body) {
+    return p.token_count->Count(bearer, body);
+  };
+  endpoints.readiness = [&p]() -> absl::Status {
+    if (p.watcher->connected()) return absl::OkStatus();
+    return absl::UnavailableError("The registry is not reachable.");
+  };
+  endpoints.render_metrics = [&p] { return p.metrics.Render(); };
+  endpoints.websocket = [&p](int socket, const httplib::Request& upgrade) {
+    p.playground->Serve(socket, upgrade);
+  };
+  http::RegisterGatewayRoutes(server, endpoints);
+  admin::RegisterAdminRoutes(server, *p.admin_api, *p.admin);
+  if (!settings.web_root.empty()) admin::RegisterConsoleRoutes(server, settings.web_root);
+}
+
+}  // namespace
+
+GatewayApp::GatewayApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+GatewayApp::~GatewayApp() { Shutdown(absl::ZeroDuration()); }
+
+int GatewayApp::port() const { return parts_->server->bound_port(); }
+
+absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewaySettings& settings,
+                                                              const log::Logger& logger) {
+  auto parts = std::make_unique<Parts>(logger);
+  http::ServerOptions server_options;
+  server_options.host = settings.listen_host;
+  server_options.port = settings.listen_port;
+  server_options.max_workers = settings.worker_threads;
+  server_options.max_body_bytes = settings.max_body_bytes;
+  server_options.timeouts.read_sec = absl::ToInt64Seconds(settings.client_read_timeout);
+  server_options.timeouts.read_usec =
+      absl::ToInt64Microseconds(settings.client_read_timeout) % 1000000;
+  server_options.overload_body = EncodeOpenAiError(
+      OpenAiError{503, "The gateway is at capacity; retry shortly.", "service_unavailable", "",
+                  "server_overloaded"});
+  parts->server = std::make_unique<http::GatewayHttpServer>(server_options);
+  // Bind first: a taken port must fail before anything else starts.
+  if (absl::Status bound = parts->server->Bind(); !bound.ok()) return bound;
+  if (absl::Status s = BuildClients(settings, *parts); !s.ok()) return s;
+  if (absl::Status s = BuildMetrics(*parts); !s.ok()) return s;
+  BuildPipeline(settings, *parts);
+  MountRoutes(settings, *parts);
+  std::unique_ptr<GatewayApp> app(new GatewayApp(std::move(parts)));
+  app->serve_thread_ = std::thread([server = app->parts_->server.get()] { server->Serve(); });
+  return app;
+}
+
+void GatewayApp::Shutdown(absl::Duration deadline) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  Parts& p = *parts_;
+  absl::Time until = absl::Now() + deadline;
+  p.server->Stop();
+  while (p.server->open_connections() > 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  if (p.server->open_connections() > 0) {
+    p.logger.Warning(absl::StrCat("drain deadline passed; cancelling ",
+                                  p.server->open_connections(), " connection(s)"));
+    p.watchdog->CancelAll();
+    p.server->AbortConnections();
+  }
+  if (serve_thread_.joinable()) serve_thread_.join();
+  p.reporter->Shutdown(std::max(until - absl::Now(), absl::Seconds(2)));
+  p.watcher->Stop();
+}
+
+}  // namespace nexus::gateway

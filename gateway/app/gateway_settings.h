@@ -1,0 +1,42 @@
+#ifndef NEXUS_GATEWAY_APP_GATEWAY_SETTINGS_H_
+#define NEXUS_GATEWAY_APP_GATEWAY_SETTINGS_H_
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/config/config.h"
+#include "services/log/logger.h"
+
+namespace nexus::gateway {
+
+struct GatewaySettings {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8001;
+  std::string registry_addr = "127.0.0.1:50051";
+  std::string stats_addr = "127.0.0.1:50052";
+  std::string data_dir = "./data";
+  // The console's static files; empty serves no console.
+  std::string web_root;
+  size_t worker_threads = 1024;
+  size_t max_body_bytes = 4 << 20;
+  absl::Duration client_read_timeout = absl::Seconds(30);
+  absl::Duration upstream_connect_timeout = absl::Seconds(10);
+  absl::Duration upstream_read_timeout = absl::Seconds(300);
+  bool upstream_verify_tls = true;
+  absl::Duration key_staleness = absl::Minutes(5);
+  log::Level log_level = log::Level::kInfo;
+  absl::Duration shutdown_timeout = absl::Seconds(10);
+};
+
+// Every setting of nexus-gateway (flags and NEXUS_* variables).
+std::span<const config::SettingSpec> GatewaySettingSpecs();
+
+// Typed, validated settings; INVALID_ARGUMENT lists every bad one.
+absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config);
+
+}  // namespace nexus::gateway
+
+#endif  // NEXUS_GATEWAY_APP_GATEWAY_SETTINGS_H_

@@ -1,0 +1,172 @@
+#include "tests/integration/gateway/gateway_stack.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/grpc/channel_factory.h"
+
+namespace nexus::testing_support {
+namespace {
+
+namespace pb = nexus::registry::v1;
+
+std::string Addr(int port) { return absl::StrCat("127.0.0.1:", port); }
+
+}  // namespace
+
+GatewayStack::GatewayStack() {
+  registry_port_ = FreePort();
+  stats_port_ = FreePort();
+  gateway_port_ = FreePort();
+}
+
+GatewayStack::~GatewayStack() {
+  if (gateway_) gateway_->Stop(SIGTERM, absl::Seconds(10));
+  if (stats_process_) stats_process_->Stop(SIGTERM, absl::Seconds(10));
+  if (registry_process_) registry_process_->Stop(SIGTERM, absl::Seconds(10));
+}
+
+void GatewayStack::StartStats() {
+  stats_process_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{BinaryPath("nexus-stats")},
+      std::map<std::string, std::string>{{"NEXUS_STATS_LISTEN", Addr(stats_port_)},
+                                         {"NEXUS_DATA_DIR", dir_.path() + "/stats"}},
+      dir_.path() + "/stats.log");
+  EXPECT_TRUE(WaitForPort(stats_port_, absl::Seconds(20))) << stats_process_->ReadLog();
+}
+
+void GatewayStack::StopStats() {
+  if (stats_process_) EXPECT_EQ(stats_process_->Stop(SIGTERM, absl::Seconds(10)), 0);
+  stats_process_.reset();
+}
+
+void GatewayStack::StartGateway() {
+  gateway_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{BinaryPath("nexus-gateway")},
+      std::map<std::string, std::string>{{"NEXUS_GATEWAY_LISTEN", Addr(gateway_port_)},
+                                         {"NEXUS_REGISTRY_ADDR", Addr(registry_port_)},
+                                         {"NEXUS_STATS_ADDR", Addr(stats_port_)},
+                                         {"NEXUS_DATA_DIR", dir_.path() + "/gateway"},
+                                         {"NEXUS_GATEWAY_MAX_BODY_BYTES", "65536"},
+                                         {"NEXUS_UPSTREAM_READ_TIMEOUT", "20s"},
+                                         {"NEXUS_SHUTDOWN_TIMEOUT", "5s"}},
+      dir_.path() + "/gateway.log");
+  EXPECT_TRUE(WaitForPort(gateway_port_, absl::Seconds(20))) << gateway_->ReadLog();
+}
+
+int GatewayStack::StopGateway(int signal) {
+  int code = gateway_ ? gateway_->Stop(signal, absl::Seconds(15)) : -1;
+  gateway_.reset();
+  return code;
+}
+
+std::unique_ptr<httplib::Client> GatewayStack::Client() const {
+  auto client = std::make_unique<httplib::Client>("127.0.0.1", gateway_port_);
+  client->set_read_timeout(30, 0);
+  return client;
+}
+
+std::string GatewayStack::CreateKey(const pb::CreateKeyRequest& request, int64_t* id) {
+  grpc::ClientContext context;
+  pb::CreateKeyResponse response;
+  grpc::Status status = registry_->CreateKey(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  if (id != nullptr) *id = response.key().id();
+  return response.secret();
+}
+
+bool GatewayStack::Start() {
+  primary_ = std::make_unique<FakeUpstream>(FakeUpstreamOptions{.api_key = "sk-primary-upstream-secret-0001"});
+  backup_ = std::make_unique<FakeUpstream>(FakeUpstreamOptions{.api_key = "sk-backup-upstream-secret-0002"});
+  if (!primary_->Start().ok() || !backup_->Start().ok()) return false;
+  registry_process_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{BinaryPath("nexus-registry")},
+      std::map<std::string, std::string>{{"NEXUS_REGISTRY_LISTEN", Addr(registry_port_)},
+                                         {"NEXUS_DATA_DIR", dir_.path() + "/registry"},
+                                         {"NEXUS_MASTER_KEY", master_key_},
+                                         {"NEXUS_ADMIN_TOKEN", admin_token_}},
+      dir_.path() + "/registry.log");
+  if (!WaitForPort(registry_port_, absl::Seconds(20))) {
+    ADD_FAILURE() << registry_process_->ReadLog();
+    return false;
+  }
+  StartStats();
+  registry_ = pb::Registry::NewStub(grpc_runtime::MakeChannel(Addr(registry_port_)));
+  stats_ = nexus::stats::v1::Stats::NewStub(grpc_runtime::MakeChannel(Addr(stats_port_)));
+  int priority = 0;
+  for (FakeUpstream* fake : {primary_.get(), backup_.get()}) {
+    pb::CreateProviderRequest provider;
+    provider.set_name(fake == primary_.get() ? "primary" : "backup");
+    provider.set_base_url(fake->base_url());
+    provider.set_api_key(fake == primary_.get() ? "sk-primary-upstream-secret-0001"
+                                                : "sk-backup-upstream-secret-0002");
+    provider.set_priority(priority++);
+    grpc::ClientContext context;
+    pb::Provider created;
+    grpc::Status status = registry_->CreateProvider(&context, provider, &created);
+    if (!status.ok()) {
+      ADD_FAILURE() << status.error_message();
+      return false;
+    }
+    pb::CreateModelRequest model;
+    model.set_provider_id(created.id());
+    model.set_name("fake-model");
+    model.set_upstream_name("fake-model-large");
+    grpc::ClientContext model_context;
+    pb::Model created_model;
+    status = registry_->CreateModel(&model_context, model, &created_model);
+    if (!status.ok()) {
+      ADD_FAILURE() << status.error_message();
+      return false;
+    }
+  }
+  pb::CreateKeyRequest key;
+  key.set_name("integration");
+  key_ = CreateKey(key, &key_id_);
+  StartGateway();
+  return !key_.empty();
+}
+
+absl::StatusOr<nexus::stats::v1::Totals> GatewayStack::TotalsFor(int64_t key_id) {
+  grpc::ClientContext context;
+  grpc_runtime::SetDeadline(context, absl::Seconds(5));
+  nexus::stats::v1::GetTotalsRequest request;
+  request.mutable_filter()->add_key_ids(key_id);
+  request.mutable_filter()->set_end_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(1)));
+  nexus::stats::v1::Totals totals;
+  grpc::Status status = stats_->GetTotals(&context, request, &totals);
+  if (!status.ok()) return absl::UnavailableError(status.error_message());
+  return totals;
+}
+
+nexus::stats::v1::Totals GatewayStack::WaitForRequests(int64_t key_id, int64_t requests,
+                                                       absl::Duration timeout) {
+  absl::Time until = absl::Now() + timeout;
+  nexus::stats::v1::Totals last;
+  while (absl::Now() < until) {
+    absl::StatusOr<nexus::stats::v1::Totals> totals = TotalsFor(key_id);
+    if (totals.ok()) {
+      last = *totals;
+      if (last.requests() >= requests) return last;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return last;
+}
+
+std::vector<nexus::stats::v1::UsageEvent> GatewayStack::EventsFor(int64_t key_id) {
+  grpc::ClientContext context;
+  nexus::stats::v1::ListRequestsRequest request;
+  request.mutable_filter()->add_key_ids(key_id);
+  request.mutable_filter()->set_end_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(1)));
+  nexus::stats::v1::ListRequestsResponse response;
+  grpc::Status status = stats_->ListRequests(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return {response.events().begin(), response.events().end()};
+}
+
+}  // namespace nexus::testing_support
