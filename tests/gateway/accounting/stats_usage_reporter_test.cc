@@ -57,6 +57,14 @@ bool HasLine(const nexus::testing_support::CaptureSink& sink, std::string_view t
   return false;
 }
 
+std::string Describe(const StatsUsageReporter& reporter) {
+  UsageReporterCounters c = reporter.Counters();
+  return absl::StrCat("queued=", c.queued, " sent=", c.sent, " spooled=", c.spooled,
+                      " replayed=", c.replayed, " dropped=", c.dropped, " rejected=", c.rejected,
+                      " queue_depth=", c.queue_depth, " spool_bytes=", c.spool_bytes,
+                      " reachable=", c.stats_reachable);
+}
+
 class StatsUsageReporterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -134,7 +142,7 @@ TEST_F(StatsUsageReporterTest, SendsFullBatchesAtOnceAndTheRestAfterTheLinger) {
   EXPECT_EQ(reporter->Counters().queue_depth, 200u);
 
   clock.Advance(absl::Milliseconds(200));
-  ASSERT_TRUE(WaitUntil([&] { return reporter->Counters().sent == 1200; }));
+  ASSERT_TRUE(WaitUntil([&] { return reporter->Counters().sent == 1200; })) << Describe(*reporter);
   EXPECT_EQ(service_.distinct(), 1200u);
   EXPECT_EQ(service_.batch_sizes(), (std::vector<int>{500, 500, 200}));
   UsageReporterCounters counters = reporter->Counters();
@@ -368,7 +376,7 @@ TEST_F(StatsUsageReporterTest, FlappingStatsUnderConcurrentLoadLosesNothing) {
   ASSERT_TRUE(WaitUntil([&] {
     auto c = reporter->Counters();
     return c.queue_depth == 0 && c.spool_bytes == 0 && service_.distinct() == 6000;
-  })) << service_.distinct();
+  })) << Describe(*reporter);
   EXPECT_EQ(service_.total_tokens(), 6000);
   EXPECT_EQ(reporter->Counters().dropped, 0u);
   EXPECT_EQ(reporter->Counters().queued, 6000u);
