@@ -190,10 +190,11 @@ HttplibUpstreamClient::Exchange HttplibUpstreamClient::Run(Connection& connectio
   httplib::Request req;
   req.method = request.method;
   req.path = url.path_prefix + request.path;
-  req.headers = {{"Authorization", "Bearer " + request.api_key},
-                 {"Accept", request.stream ? "text/event-stream" : "application/json"},
+  req.headers = {{"Accept", request.stream ? "text/event-stream" : "application/json"},
                  {"Accept-Encoding", "identity"},
                  {"User-Agent", "nexus-hub"}};
+  // A keyless provider (a local server) gets no Authorization header at all.
+  if (!request.api_key.empty()) req.headers.emplace("Authorization", "Bearer " + request.api_key);
   if (!request.body.empty()) req.headers.emplace("Content-Type", "application/json");
   req.body = request.body;
   req.response_handler = [&](const httplib::Response& res) {

@@ -21,7 +21,7 @@ struct UpstreamRequest {
   // Appended to base_url: "/chat/completions", "/embeddings", "/models".
   std::string path;
   std::string method = "POST";
-  // Sent as "Authorization: Bearer <api_key>"; never logged.
+  // Sent as "Authorization: Bearer <api_key>" (no header when empty); never logged.
   std::string api_key;
   std::string body;
   // The caller expects text/event-stream.

@@ -267,6 +267,20 @@ TEST_F(HttplibUpstreamClientTest, WrongKeyGets401) {
   EXPECT_EQ(out.http_status, 401);
 }
 
+TEST_F(HttplibUpstreamClientTest, NoKeyNoAuthorizationHeader) {
+  FakeUpstream open_fake;
+  ASSERT_TRUE(open_fake.Start().ok());
+  HttplibUpstreamClient client;
+  RecordingHandler handler;
+  CancelToken cancel;
+  UpstreamRequest request = Chat(false);
+  request.base_url = open_fake.base_url();
+  request.api_key.clear();
+  ASSERT_TRUE(client.Send(request, handler, cancel).status.ok());
+  ASSERT_EQ(open_fake.requests().size(), 1u);
+  EXPECT_EQ(open_fake.requests()[0].Header("Authorization"), "");
+}
+
 TEST_F(HttplibUpstreamClientTest, ConnectionRefusedIsUnavailable) {
   HttplibUpstreamClient client;
   RecordingHandler handler;
