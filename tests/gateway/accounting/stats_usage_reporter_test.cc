@@ -88,6 +88,8 @@ class StatsUsageReporterTest : public ::testing::Test {
     options.retry_max = absl::Milliseconds(40);
     options.poll_interval = absl::Milliseconds(2);
     options.drop_log_interval = absl::ZeroDuration();
+    // Generous, so that a slow machine does not turn a healthy call into a spooled one.
+    options.rpc_timeout = absl::Seconds(30);
     return options;
   }
 
