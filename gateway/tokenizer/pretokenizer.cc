@@ -40,11 +40,20 @@ bool Pretokenizer::Scanner::Next(std::string_view* piece) {
   if (position_ >= text_.size() || match_data_ == nullptr) return false;
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text_.data());
   // The caller guarantees valid UTF-8, so PCRE2 need not check it again on every call.
-  const int rc = pretokenizer_.jit_
-                     ? pcre2_jit_match(pretokenizer_.code_, subject, text_.size(), position_, 0,
-                                       match_data_, nullptr)
-                     : pcre2_match(pretokenizer_.code_, subject, text_.size(), position_,
-                                   PCRE2_NO_UTF_CHECK, match_data_, nullptr);
+  int rc = pretokenizer_.jit_ ? pcre2_jit_match(pretokenizer_.code_, subject, text_.size(),
+                                                position_, 0, match_data_, nullptr)
+                              : PCRE2_ERROR_JIT_STACKLIMIT;
+  if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+    // No JIT, or its stack ran out: the interpreter keeps its backtracking state on the heap.
+    rc = pcre2_match(pretokenizer_.code_, subject, text_.size(), position_, PCRE2_NO_UTF_CHECK,
+                     match_data_, nullptr);
+  }
+  if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+    // A resource limit even so: never drop input, hand the rest over as one piece.
+    *piece = text_.substr(position_);
+    position_ = text_.size();
+    return true;
+  }
   if (rc < 0) return false;
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match_data_);
   const size_t begin = ovector[0];
