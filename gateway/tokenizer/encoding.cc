@@ -142,6 +142,10 @@ struct Encoding::LookupMemo {
   static constexpr size_t kMaxIds = 1 << 20;  // bounds the memo at a few megabytes
   Piece pieces[kPieces];
   std::vector<uint32_t> ids;
+  // Hash tags of pieces merged once: a piece is cached only when it comes back, so text whose
+  // pieces never repeat does not fill the cache (and the CPU cache) with ids nobody reads.
+  static constexpr size_t kSeen = 8192;
+  uint32_t seen[kSeen] = {};
 };
 
 uint32_t Encoding::Lookup(const uint8_t* data, size_t size, LookupMemo* memo) const {
@@ -253,6 +257,12 @@ void Encoding::EncodePiece(const uint8_t* piece, size_t size, LookupMemo* memo, 
   LookupMemo::Piece& cached = memo->pieces[(hash >> 20) % LookupMemo::kPieces];
   if (cached.size == size && std::memcmp(cached.data, piece, size) == 0) {
     for (uint32_t k = 0; k < cached.ids_count; ++k) emit(memo->ids[cached.ids_begin + k]);
+    return;
+  }
+  uint32_t& seen = memo->seen[(hash >> 8) % LookupMemo::kSeen];
+  if (seen != static_cast<uint32_t>(hash)) {
+    seen = static_cast<uint32_t>(hash);
+    MergePiece(piece, size, memo, emit);
     return;
   }
   const size_t begin = memo->ids.size();
