@@ -121,8 +121,12 @@ void BenchIngest(const Options& options, int batch_size, const log::Logger& logg
   }
   for (auto& t : clients) t.join();
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  std::printf("ingest  batch=%-5d clients=%d events=%-8lld %8.0f events/s (%.1f s)\n", batch_size,
-              options.clients, static_cast<long long>(sent.load()), sent.load() / seconds, seconds);
+  double cpu = ProcessCpuSeconds() - cpu_start;
+  std::printf(
+      "ingest  batch=%-5d clients=%d events=%-8lld %8.0f events/s wall (%.1f s); "
+      "%.1f us CPU/event (client+server) = %.0f events per CPU-second\n",
+      batch_size, options.clients, static_cast<long long>(sent.load()), sent.load() / seconds,
+      seconds, cpu / sent.load() * 1e6, sent.load() / cpu);
   server->Shutdown(absl::Seconds(5));
 }
 
