@@ -118,13 +118,14 @@ void SqliteUsageStore::WriteAndFinish(std::deque<PendingBatch*> group) {
 
 absl::Status SqliteUsageStore::WriteGroup(std::span<PendingBatch* const> group) {
   return db_->Write([&](SQLite::Database& db) {
-    UsageIngest ingest(db);
+    if (ingest_ == nullptr) ingest_ = std::make_unique<UsageIngest>(db);
+    ingest_->Begin();
     for (PendingBatch* batch : group) {
       batch->stored.clear();
       batch->stored.reserve(batch->events.size());
-      for (const UsageEvent& event : batch->events) batch->stored.push_back(ingest.Add(event));
+      for (const UsageEvent& event : batch->events) batch->stored.push_back(ingest_->Add(event));
     }
-    ingest.Flush();
+    ingest_->Flush();
     return absl::OkStatus();
   });
 }

@@ -9,6 +9,7 @@
 
 #include "services/sqlite/database.h"
 #include "stats/domain/range_split.h"
+#include "stats/store/usage_ingest.h"
 #include "stats/store/usage_store.h"
 
 namespace nexus::stats {
@@ -44,6 +45,8 @@ class SqliteUsageStore : public UsageStore {
   void WriteAndFinish(std::deque<PendingBatch*> group);
 
   std::unique_ptr<sqlite::Database> db_;
+  // Prepared on the writer connection at the first write; used only inside db_->Write.
+  std::unique_ptr<UsageIngest> ingest_;
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<PendingBatch*> queue_;

@@ -44,14 +44,20 @@ void BindMetrics(SQLite::Statement& statement, int first_index, const Metrics& m
 }  // namespace
 
 UsageIngest::UsageIngest(SQLite::Database& db)
-    : db_(db),
-      insert_log_(db, kInsertLog),
+    : insert_log_(db, kInsertLog),
       find_conversation_(db,
                          "SELECT first_ms, first_request_id, key_id, provider_id, model "
                          "FROM conversations WHERE conversation_id = ?"),
       put_conversation_(db,
                         "INSERT OR REPLACE INTO conversations (conversation_id, first_ms, "
-                        "first_request_id, key_id, provider_id, model) VALUES (?,?,?,?,?,?)") {}
+                        "first_request_id, key_id, provider_id, model) VALUES (?,?,?,?,?,?)") {
+  for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
+    dimensional_upserts_.push_back(
+        std::make_unique<SQLite::Statement>(db, UpsertSql(RollupTable(level, true), true)));
+    overall_upserts_.push_back(
+        std::make_unique<SQLite::Statement>(db, UpsertSql(RollupTable(level, false), false)));
+  }
+}
 
 bool UsageIngest::Add(const UsageEvent& e) {
   SQLite::Statement& s = insert_log_;
@@ -89,6 +95,7 @@ bool UsageIngest::TakeConversation(const UsageEvent& e) {
     int64_t first_ms = find.getColumn(0).getInt64();
     std::string first_request_id = find.getColumn(1).getString();
     if (std::tie(first_ms, first_request_id) < std::tie(e.timestamp_ms, e.request_id)) {
+      find.reset();  // an active statement would pin a snapshot across transactions
       return false;
     }
     RollupKey old_key{FloorTo(first_ms, kMinuteMs), find.getColumn(3).getInt64(),
@@ -109,8 +116,8 @@ bool UsageIngest::TakeConversation(const UsageEvent& e) {
 }
 
 void UsageIngest::Flush() {
-  for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
-    const int64_t width = LevelWidthMs(level);
+  for (int i = 0; i < 3; ++i) {
+    const int64_t width = LevelWidthMs(static_cast<Level>(static_cast<int>(Level::kMinute) + i));
     std::map<RollupKey, Metrics> dimensional;
     std::map<int64_t, Metrics> overall;
     for (const auto& [key, metrics] : minute_deltas_) {
@@ -118,15 +125,14 @@ void UsageIngest::Flush() {
       dimensional[RollupKey{bucket, key.provider_id, key.model, key.key_id}].Add(metrics);
       overall[bucket].Add(metrics);
     }
-    UpsertDimensional(RollupTable(level, true), dimensional);
-    UpsertOverall(RollupTable(level, false), overall);
+    UpsertDimensional(*dimensional_upserts_[i], dimensional);
+    UpsertOverall(*overall_upserts_[i], overall);
   }
   minute_deltas_.clear();
 }
 
-void UsageIngest::UpsertDimensional(const std::string& table,
+void UsageIngest::UpsertDimensional(SQLite::Statement& upsert,
                                     const std::map<RollupKey, Metrics>& rows) {
-  SQLite::Statement upsert(db_, UpsertSql(table, true));
   for (const auto& [key, metrics] : rows) {
     upsert.reset();
     upsert.bind(1, key.bucket_ms);
@@ -138,8 +144,7 @@ void UsageIngest::UpsertDimensional(const std::string& table,
   }
 }
 
-void UsageIngest::UpsertOverall(const std::string& table, const std::map<int64_t, Metrics>& rows) {
-  SQLite::Statement upsert(db_, UpsertSql(table, false));
+void UsageIngest::UpsertOverall(SQLite::Statement& upsert, const std::map<int64_t, Metrics>& rows) {
   for (const auto& [bucket, metrics] : rows) {
     upsert.reset();
     upsert.bind(1, bucket);
