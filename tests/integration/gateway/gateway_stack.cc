@@ -116,6 +116,8 @@ bool GatewayStack::Start() {
     model.set_provider_id(created.id());
     model.set_name("fake-model");
     model.set_upstream_name("fake-model-large");
+    // An exact tokenizer, so that locally counted usage is marked COUNTED.
+    model.set_tokenizer("cl100k_base");
     grpc::ClientContext model_context;
     pb::Model created_model;
     status = registry_->CreateModel(&model_context, model, &created_model);
@@ -128,7 +130,17 @@ bool GatewayStack::Start() {
   key.set_name("integration");
   key_ = CreateKey(key, &key_id_);
   StartGateway();
-  return !key_.empty();
+  // Serve tests only once the gateway's route table holds the model.
+  absl::Time until = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < until) {
+    auto res = Client()->Get("/v1/models", {{"Authorization", "Bearer " + key_}});
+    if (res && res->status == 200 && res->body.find("fake-model") != std::string::npos) {
+      return !key_.empty();
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ADD_FAILURE() << "the gateway never listed fake-model\n" << GatewayLog();
+  return false;
 }
 
 absl::StatusOr<nexus::stats::v1::Totals> GatewayStack::TotalsFor(int64_t key_id) {
