@@ -194,6 +194,13 @@ void StatsUsageReporter::ReplayNextBatch() {
   UpdateSpoolBytes();
 }
 
+absl::Duration StatsUsageReporter::CallTimeout() {
+  std::lock_guard lock(mutex_);
+  if (!stopping_) return options_.rpc_timeout;
+  auto left = shutdown_deadline_ - std::chrono::steady_clock::now();
+  return std::min(options_.rpc_timeout, absl::FromChrono(left));
+}
+
 absl::Status StatsUsageReporter::SendRange(const Events& events, size_t begin, size_t end,
                                            size_t* acknowledged,
                                            std::atomic<uint64_t>& ack_counter) {
@@ -203,14 +210,7 @@ absl::Status StatsUsageReporter::SendRange(const Events& events, size_t begin, s
   for (size_t i = begin; i < end; ++i) *request.add_events() = events[i];
   RecordUsageResponse response;
   grpc::ClientContext context;
-  absl::Duration timeout = options_.rpc_timeout;
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) {
-      auto left = shutdown_deadline_ - std::chrono::steady_clock::now();
-      timeout = std::min(timeout, absl::FromChrono(left));
-    }
-  }
+  absl::Duration timeout = CallTimeout();
   if (timeout <= absl::ZeroDuration()) return absl::DeadlineExceededError("shutdown deadline");
   grpc_runtime::SetDeadline(context, timeout);
   {

@@ -98,6 +98,8 @@ class StatsUsageReporter : public UsageSink {
   // rejected as invalid (a whole-call INVALID_ARGUMENT is narrowed down by halving).
   absl::Status SendRange(const Events& events, size_t begin, size_t end, size_t* acknowledged,
                          std::atomic<uint64_t>& ack_counter);
+  // rpc_timeout, cut to what is left of the shutdown deadline once stopping.
+  absl::Duration CallTimeout();
   void SpoolEvents(const Events& events, size_t begin);
   void MarkUp();
   void MarkDown(const absl::Status& status);
