@@ -80,6 +80,10 @@ export default function statsView(main) {
       borderRadius: 3,
       maxBarThickness: 28,
     }));
+    // Ticks on whole buckets, about eight of them, so labels read 09:00, 12:00, … not 09:17.
+    const size = { minute: 60e3, hour: 3600e3, day: 86400e3 }[unit];
+    const step = size * Math.max(1, Math.ceil((range.end_ms - range.start_ms) / size / 8));
+    const axis = { min: Math.floor(range.start_ms / step) * step, max: Math.ceil(range.end_ms / step) * step, step };
     const fmt = (ms) => new Date(ms).toLocaleString(undefined, unit === 'day' ? { month: 'short', day: 'numeric' } : { hour: '2-digit', minute: '2-digit' });
     const config = {
       type: 'bar',
@@ -87,7 +91,7 @@ export default function statsView(main) {
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, parsing: true,
         scales: {
-          x: { type: 'linear', stacked: true, min: range.start_ms, max: range.end_ms, grid: { color: grid }, ticks: { color: text, callback: fmt, maxTicksLimit: 8 } },
+          x: { type: 'linear', stacked: true, min: axis.min, max: axis.max, grid: { color: grid }, ticks: { color: text, callback: fmt, stepSize: axis.step, autoSkip: false } },
           y: { stacked: true, beginAtZero: true, grid: { color: grid }, ticks: { color: text, precision: 0 } },
         },
         plugins: {
