@@ -84,14 +84,14 @@ export default function statsView(main) {
     const size = { minute: 60e3, hour: 3600e3, day: 86400e3 }[unit];
     const step = size * Math.max(1, Math.ceil((range.end_ms - range.start_ms) / size / 8));
     const axis = { min: Math.floor(range.start_ms / step) * step, max: Math.ceil(range.end_ms / step) * step, step };
-    const fmt = (ms) => new Date(ms).toLocaleString(undefined, unit === 'day' ? { month: 'short', day: 'numeric' } : { hour: '2-digit', minute: '2-digit' });
+    const fmt = (ms) => new Date(ms).toLocaleString(undefined, unit === 'day' ? { month: 'short', day: 'numeric' } : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     const config = {
       type: 'bar',
       data: { datasets },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, parsing: true,
         scales: {
-          x: { type: 'linear', stacked: true, min: axis.min, max: axis.max, grid: { color: grid }, ticks: { color: text, callback: fmt, stepSize: axis.step, autoSkip: false } },
+          x: { type: 'linear', stacked: true, min: axis.min, max: axis.max, grid: { color: grid }, ticks: { color: text, callback: fmt, stepSize: axis.step, autoSkip: false, maxRotation: 0 } },
           y: { stacked: true, beginAtZero: true, grid: { color: grid }, ticks: { color: text, precision: 0 } },
         },
         plugins: {
