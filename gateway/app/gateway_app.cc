@@ -80,8 +80,8 @@ absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p)
   absl::StatusOr<std::unique_ptr<FileSpool>> spool =
       FileSpool::Open(FileSpoolOptions{.directory = settings.data_dir + "/spool"});
   if (!spool.ok()) return spool.status();
-  p.reporter = std::make_unique<StatsUsageReporter>(
-      p.stats, *std::move(spool), p.clock, p.logger.WithComponent("accounting"));
+  p.reporter = std::make_unique<StatsUsageReporter>(p.stats, *std::move(spool), p.clock,
+                                                    p.logger.WithComponent("accounting"));
   absl::StatusOr<std::shared_ptr<const tokenizer::EncodingSet>> encodings =
       tokenizer::EncodingSet::Load();
   if (!encodings.ok()) return encodings.status();
@@ -109,9 +109,12 @@ absl::Status BuildMetrics(GatewayApp::Parts& p) {
     if (absl::Status s = p.metrics.AddCallbackGauge(name, name, read); !s.ok()) return s;
   }
   const std::pair<const char*, std::function<double()>> counters[] = {
-      {"nexus_gateway_connections_rejected_total", [pool] { return double(pool->rejected.load()); }},
-      {"nexus_gateway_usage_spooled_total", [reporter] { return double(reporter->Counters().spooled); }},
-      {"nexus_gateway_usage_dropped_total", [reporter] { return double(reporter->Counters().dropped); }},
+      {"nexus_gateway_connections_rejected_total",
+       [pool] { return double(pool->rejected.load()); }},
+      {"nexus_gateway_usage_spooled_total",
+       [reporter] { return double(reporter->Counters().spooled); }},
+      {"nexus_gateway_usage_dropped_total",
+       [reporter] { return double(reporter->Counters().dropped); }},
   };
   for (const auto& [name, read] : counters) {
     if (absl::Status s = p.metrics.AddCallbackCounter(name, name, read); !s.ok()) return s;
@@ -129,12 +132,13 @@ void BuildPipeline(const GatewaySettings& settings, GatewayApp::Parts& p) {
   p.pipeline = std::make_unique<DefaultChatPipeline>(deps, options);
   RegistryRouteTable* routes = p.routes.get();
   p.models = std::make_unique<ModelsHandler>(
-      *p.admission, [routes](const registry::v1::ClientKey& key) { return routes->ModelsFor(key); });
+      *p.admission,
+      [routes](const registry::v1::ClientKey& key) { return routes->ModelsFor(key); });
   p.token_count = std::make_unique<TokenCountHandler>(*p.admission, *p.admin, *p.counter,
                                                       settings.max_body_bytes);
   p.admin_api = std::make_unique<admin::AdminApi>(*p.registry, *p.stats, p.clock);
-  p.playground = std::make_unique<ws::PlaygroundEndpoint>(*p.pipeline, *p.admin,
-                                                          ws::PlaygroundOptions{});
+  p.playground =
+      std::make_unique<ws::PlaygroundEndpoint>(*p.pipeline, *p.admin, ws::PlaygroundOptions{});
 }
 
 void MountRoutes(const GatewaySettings& settings, GatewayApp::Parts& p) {
@@ -179,9 +183,9 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewaySetti
   server_options.timeouts.read_sec = absl::ToInt64Seconds(settings.client_read_timeout);
   server_options.timeouts.read_usec =
       absl::ToInt64Microseconds(settings.client_read_timeout) % 1000000;
-  server_options.overload_body = EncodeOpenAiError(
-      OpenAiError{503, "The gateway is at capacity; retry shortly.", "service_unavailable", "",
-                  "server_overloaded"});
+  server_options.overload_body =
+      EncodeOpenAiError(OpenAiError{503, "The gateway is at capacity; retry shortly.",
+                                    "service_unavailable", "", "server_overloaded"});
   parts->server = std::make_unique<http::GatewayHttpServer>(server_options);
   // Bind first: a taken port must fail before anything else starts.
   if (absl::Status bound = parts->server->Bind(); !bound.ok()) return bound;

@@ -42,8 +42,8 @@ int Run(int argc, char** argv) {
     return kExitFailure;
   }
   logger.Info(absl::StrCat("serving HTTP on ", settings->listen_host, ":", (*app)->port(),
-                           " (registry ", settings->registry_addr, ", stats ",
-                           settings->stats_addr, ")"));
+                           " (registry ", settings->registry_addr, ", stats ", settings->stats_addr,
+                           ")"));
   int signal = nexus::process::WaitForShutdownSignal();
   logger.Info(absl::StrCat("signal ", signal, ": draining for up to ",
                            absl::FormatDuration(settings->shutdown_timeout)));

@@ -64,8 +64,7 @@ absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config) {
       config.GetDuration("upstream_read_timeout", absl::Milliseconds(10), absl::Hours(2));
   s.upstream_verify_tls = config.GetBool("upstream_verify_tls");
   s.key_staleness = config.GetDuration("key_staleness", absl::ZeroDuration(), absl::Hours(24));
-  s.shutdown_timeout =
-      config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Hours(1));
+  s.shutdown_timeout = config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Hours(1));
   if (!log::ParseLevel(config.GetString("log_level"), &s.log_level)) {
     config.AddError("log_level", "must be debug, info, warning or error");
   }

@@ -32,8 +32,7 @@ std::optional<std::string> HubEnv(const std::string& name) {
 }
 
 template <typename Settings, typename Read>
-absl::StatusOr<Settings> LoadFromEnv(std::span<const nexus::config::SettingSpec> specs,
-                                     Read read) {
+absl::StatusOr<Settings> LoadFromEnv(std::span<const nexus::config::SettingSpec> specs, Read read) {
   const char* argv[] = {"nexus-hub"};
   absl::StatusOr<nexus::config::Config> config =
       nexus::config::Config::Load(specs, 1, argv, HubEnv);
@@ -51,9 +50,10 @@ int Run(int argc, char** argv) {
     return kExitSettings;
   }
   if (config->help_requested()) {
-    std::cout << nexus::config::Config::Usage("nexus-hub (gateway settings; the registry and "
-                                              "stats settings are read from NEXUS_* variables)",
-                                              gateway_specs);
+    std::cout << nexus::config::Config::Usage(
+        "nexus-hub (gateway settings; the registry and "
+        "stats settings are read from NEXUS_* variables)",
+        gateway_specs);
     return 0;
   }
   auto gateway = nexus::gateway::ReadGatewaySettings(*config);

@@ -33,9 +33,9 @@ std::string_view SourceName(nexus::stats::v1::TokenSource source) {
   }
 }
 
-const std::vector<double> kLatencyBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                            0.1,    0.25,  0.5,    1,     2.5,  5,     10,
-                                            30,     60,    120,    300};
+const std::vector<double> kLatencyBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                            0.05,   0.1,   0.25,   0.5,   1,    2.5,
+                                            5,      10,    30,     60,    120,  300};
 const std::vector<double> kOverheadBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                              0.01,   0.025,   0.05,   0.1,   0.25,   1};
 
@@ -47,15 +47,15 @@ absl::StatusOr<std::unique_ptr<GatewayMetrics>> GatewayMetrics::Create(
   auto requests = registry.AddCounter("nexus_gateway_requests_total",
                                       "Proxied requests by endpoint, model, provider and status.",
                                       {"endpoint", "model", "provider", "status"});
-  auto duration = registry.AddHistogram("nexus_gateway_request_duration_seconds",
-                                        "Total time of proxied requests.", {"endpoint"},
-                                        kLatencyBounds);
+  auto duration =
+      registry.AddHistogram("nexus_gateway_request_duration_seconds",
+                            "Total time of proxied requests.", {"endpoint"}, kLatencyBounds);
   auto upstream = registry.AddHistogram("nexus_gateway_upstream_duration_seconds",
-                                        "Time spent waiting for upstream providers.",
-                                        {"provider"}, kLatencyBounds);
+                                        "Time spent waiting for upstream providers.", {"provider"},
+                                        kLatencyBounds);
   auto overhead = registry.AddHistogram("nexus_gateway_overhead_seconds",
-                                        "Time the gateway itself added to a request.",
-                                        {"endpoint"}, kOverheadBounds);
+                                        "Time the gateway itself added to a request.", {"endpoint"},
+                                        kOverheadBounds);
   auto tokens = registry.AddCounter("nexus_gateway_tokens_total",
                                     "Tokens by model, kind (prompt, completion) and source.",
                                     {"model", "kind", "source"});

@@ -14,8 +14,7 @@ namespace nexus::gateway::http {
 class GatewayMetrics : public CallObserver {
  public:
   // Registers the families on `registry`, which must outlive this object.
-  static absl::StatusOr<std::unique_ptr<GatewayMetrics>> Create(
-      metrics::MetricsRegistry& registry);
+  static absl::StatusOr<std::unique_ptr<GatewayMetrics>> Create(metrics::MetricsRegistry& registry);
 
   void OnCallFinished(const nexus::stats::v1::UsageEvent& event,
                       std::string_view provider_name) override;

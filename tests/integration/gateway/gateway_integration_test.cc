@@ -64,7 +64,8 @@ class GatewayIntegrationTest : public ::testing::Test {
     json body = json::parse(res->body, nullptr, false);
     ASSERT_TRUE(body.is_object()) << what << ": " << res->body;
     EXPECT_TRUE(schema_.Check(body, "ErrorResponse").empty())
-        << what << ": " << res->body << " " << ::testing::PrintToString(schema_.Check(body, "ErrorResponse"));
+        << what << ": " << res->body << " "
+        << ::testing::PrintToString(schema_.Check(body, "ErrorResponse"));
     EXPECT_TRUE(body["error"]["message"].is_string()) << what;
     EXPECT_FALSE(res->get_header_value("X-Request-Id").empty()) << what;
   }
@@ -138,7 +139,8 @@ TEST_F(GatewayIntegrationTest, UsageTotalsInStatsEqualUpstreamUsage) {
   int64_t key_id = 0;
   std::string key = FreshKey(&key_id);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(Post("/v1/chat/completions", kChat, key)->status, 200);
-  for (int i = 0; i < 2; ++i) ASSERT_EQ(Post("/v1/chat/completions", kStreamChat, key)->status, 200);
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(Post("/v1/chat/completions", kStreamChat, key)->status, 200);
   // The client did not ask for usage here, but the gateway asks upstream and still records it.
   ASSERT_EQ(Post("/chat/completions", kChat, key)->status, 200);
   nexus::stats::v1::Totals totals = stack_->WaitForRequests(key_id, 6, absl::Seconds(20));
@@ -281,9 +283,8 @@ TEST_F(GatewayIntegrationTest, BadInputsGetPreciseOpenAiErrors) {
   ExpectOpenAiError(Post("/v1/chat/completions", R"({"messages":[]})", key), 400, "no model");
   ExpectOpenAiError(Post("/v1/chat/completions", R"({"model":"fake-model"})", key), 400,
                     "no messages");
-  ExpectOpenAiError(
-      Post("/v1/chat/completions", R"({"model":"fake-model","messages":"hi"})", key), 400,
-      "messages of the wrong type");
+  ExpectOpenAiError(Post("/v1/chat/completions", R"({"model":"fake-model","messages":"hi"})", key),
+                    400, "messages of the wrong type");
   ExpectOpenAiError(Post("/v1/chat/completions",
                          R"({"model":42,"messages":[{"role":"user","content":"x"}]})", key),
                     400, "model of the wrong type");
@@ -295,10 +296,10 @@ TEST_F(GatewayIntegrationTest, BadInputsGetPreciseOpenAiErrors) {
   std::string huge = absl::StrCat(R"({"model":"fake-model","messages":[{"role":"user","content":")",
                                   std::string(100000, 'a'), R"("}]})");
   ExpectOpenAiError(Post("/v1/chat/completions", huge, key), 413, "oversized body");
-  ExpectOpenAiError(Post("/v1/chat/completions",
-                         R"({"model":"no-such-model","messages":[{"role":"user","content":"x"}]})",
-                         key),
-                    404, "unknown model");
+  ExpectOpenAiError(
+      Post("/v1/chat/completions",
+           R"({"model":"no-such-model","messages":[{"role":"user","content":"x"}]})", key),
+      404, "unknown model");
   ExpectOpenAiError(Post("/v1/chat/completions", kChat, "nx-not-a-real-key-000000000000"), 401,
                     "bad key");
   ExpectOpenAiError(Post("/v1/chat/completions", kChat, ""), 401, "no key");
@@ -353,10 +354,10 @@ TEST_F(GatewayIntegrationTest, ModelsEmbeddingsAndTokenCount) {
 }
 
 TEST_F(GatewayIntegrationTest, SecondGatewayOnTheSamePortFailsClearly) {
-  CommandResult second = RunCommand(
-      {BinaryPath("nexus-gateway")},
-      {{"NEXUS_GATEWAY_LISTEN", absl::StrCat("127.0.0.1:", stack_->gateway_port())},
-       {"NEXUS_DATA_DIR", "/tmp"}});
+  CommandResult second =
+      RunCommand({BinaryPath("nexus-gateway")},
+                 {{"NEXUS_GATEWAY_LISTEN", absl::StrCat("127.0.0.1:", stack_->gateway_port())},
+                  {"NEXUS_DATA_DIR", "/tmp"}});
   EXPECT_NE(second.exit_code, 0);
   EXPECT_NE(second.errors.find("in use"), std::string::npos) << second.errors;
 }

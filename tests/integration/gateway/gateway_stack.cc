@@ -80,8 +80,10 @@ std::string GatewayStack::CreateKey(const pb::CreateKeyRequest& request, int64_t
 }
 
 bool GatewayStack::Start() {
-  primary_ = std::make_unique<FakeUpstream>(FakeUpstreamOptions{.api_key = "sk-primary-upstream-secret-0001"});
-  backup_ = std::make_unique<FakeUpstream>(FakeUpstreamOptions{.api_key = "sk-backup-upstream-secret-0002"});
+  primary_ = std::make_unique<FakeUpstream>(
+      FakeUpstreamOptions{.api_key = "sk-primary-upstream-secret-0001"});
+  backup_ = std::make_unique<FakeUpstream>(
+      FakeUpstreamOptions{.api_key = "sk-backup-upstream-secret-0002"});
   if (!primary_->Start().ok() || !backup_->Start().ok()) return false;
   registry_process_ = std::make_unique<Subprocess>(
       std::vector<std::string>{BinaryPath("nexus-registry")},
