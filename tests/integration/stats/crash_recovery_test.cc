@@ -117,7 +117,11 @@ TEST(StatsCrashRecoveryTest, AcknowledgedEventsSurviveSigkillAndAreNeverCountedT
       }
     };
     std::thread first(client, 1), second(client, 2);
-    while (acks.load() < 40) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Never wait forever: a server that stops acknowledging fails the test below instead.
+    const absl::Time give_up = absl::Now() + absl::Seconds(120);
+    while (acks.load() < 40 && absl::Now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     EXPECT_EQ(server.process().Stop(SIGKILL, absl::Seconds(10)), 128 + SIGKILL);
     stop = true;
     first.join();
