@@ -40,7 +40,9 @@ void GatewayStack::StartStats() {
 }
 
 void GatewayStack::StopStats() {
-  if (stats_process_) EXPECT_EQ(stats_process_->Stop(SIGTERM, absl::Seconds(10)), 0);
+  if (stats_process_) {
+    EXPECT_EQ(stats_process_->Stop(SIGTERM, absl::Seconds(10)), 0);
+  }
   stats_process_.reset();
 }
 

@@ -1,5 +1,6 @@
 #include "tests/integration/gateway/openai_schema.h"
 
+#include <algorithm>
 #include <fstream>
 
 namespace nexus::testing_support {
@@ -38,6 +39,8 @@ void OpenAiSchema::CheckValue(const nlohmann::json& value, const nlohmann::json&
                               std::vector<std::string>& problems) const {
   const nlohmann::json& schema = Resolve(raw);
   if (depth > 4 || !schema.is_object()) return;
+  // OpenAPI 3.0's way of allowing null.
+  if (value.is_null() && schema.value("nullable", false)) return;
   if (schema.contains("anyOf") || schema.contains("oneOf")) {
     const nlohmann::json& options = schema.contains("anyOf") ? schema["anyOf"] : schema["oneOf"];
     for (const nlohmann::json& option : options) {
@@ -61,7 +64,11 @@ void OpenAiSchema::CheckValue(const nlohmann::json& value, const nlohmann::json&
     }
   }
   if (value.is_object() && schema.contains("properties")) {
+    const nlohmann::json required = schema.value("required", nlohmann::json::array());
     for (const auto& [name, property] : schema["properties"].items()) {
+      bool optional = std::find(required.begin(), required.end(), name) == required.end();
+      // An optional member sent as null means "absent", as OpenAI's own API sends it.
+      if (optional && value.contains(name) && value[name].is_null()) continue;
       if (value.contains(name)) {
         CheckValue(value[name], property, where + "." + name, depth + 1, problems);
       }
