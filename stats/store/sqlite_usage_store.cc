@@ -67,6 +67,11 @@ absl::StatusOr<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::Open(
   // The writer touches the request_id index at random places: a large page cache keeps it warm.
   absl::Status tuned = (*db)->Write([](SQLite::Database& writer) {
     writer.exec("PRAGMA cache_size = -262144");
+    // Every commit rewrites random request_id index pages; a checkpoint copies only the newest
+    // copy of each page, so checkpointing every ~40 MB of WAL instead of ~4 MB copies far fewer
+    // pages. Durability is unchanged: commits still sync the WAL.
+    writer.execAndGet("PRAGMA wal_autocheckpoint = 10000");
+    writer.execAndGet("PRAGMA mmap_size = 1073741824");
     return absl::OkStatus();
   });
   if (!tuned.ok()) return tuned;
