@@ -118,6 +118,9 @@ GatewayHttpServer::GatewayHttpServer(ServerOptions options)
   set_read_timeout(options_.timeouts.read_sec, options_.timeouts.read_usec);
   set_write_timeout(options_.timeouts.write_sec, options_.timeouts.write_usec);
   set_payload_max_length(options_.max_body_bytes);
+  // The accept loop wakes every 100 ms to re-check for stop(), so stopping never depends on a
+  // closed listening socket waking a blocked accept().
+  set_idle_interval(0, 100000);
   new_task_queue = [this]() -> httplib::TaskQueue* {
     return new BoundedWorkerPool(options_.max_workers, pool_stats_, [](std::function<void()> task) {
       rejecting = true;
