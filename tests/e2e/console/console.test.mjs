@@ -3,14 +3,12 @@
 // Walks the console like a user and saves a screenshot of every page in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { startHubStack, waitFor } from './hub_stack.mjs';
 
-const BIN = process.env.NEXUS_BIN_DIR;
 const WEB_ROOT = process.env.NEXUS_WEB_ROOT;
 const ARTIFACTS = process.env.NEXUS_E2E_ARTIFACTS || path.resolve('artifacts');
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
@@ -23,67 +21,19 @@ const REPLY_PIECES = [
   '- stable\n- fast\n',
 ];
 
-const children = [];
-let dataDir;
+let stack;
 let browser;
 let base;
 let upstreamPort;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function start(name, args, env) {
-  const binary = path.join(BIN, name);
-  assert.ok(existsSync(binary), `${binary} is not built`);
-  const child = spawn(binary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.output = '';
-  child.stdout.on('data', (d) => { child.output += d; });
-  child.stderr.on('data', (d) => { child.output += d; });
-  children.push(child);
-  return child;
-}
-
-async function waitFor(check, what, timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try { if (await check()) return; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
-
 before(async () => {
-  assert.ok(BIN && WEB_ROOT, 'NEXUS_BIN_DIR and NEXUS_WEB_ROOT must be set (ctest sets them)');
+  assert.ok(WEB_ROOT, 'NEXUS_WEB_ROOT must be set (ctest sets it)');
   mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = mkdtempSync(path.join(tmpdir(), 'nexus-console-e2e-'));
-
-  const upstream = start('nexus-fake-upstream', ['--port=0', '--control=true'], {});
-  await waitFor(() => /listening on 127\.0\.0\.1:(\d+)/.test(upstream.output), 'the fake upstream');
-  upstreamPort = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(upstream.output)[1]);
-
-  const [gatewayPort, registryPort, statsPort] = [await freePort(), await freePort(), await freePort()];
-  base = `http://127.0.0.1:${gatewayPort}`;
-  const hub = start('nexus-hub', [], {
-    NEXUS_DATA_DIR: dataDir,
-    NEXUS_ADMIN_TOKEN: ADMIN_TOKEN,
-    NEXUS_MASTER_KEY: 'a'.repeat(64),
-    NEXUS_GATEWAY_LISTEN: `127.0.0.1:${gatewayPort}`,
-    NEXUS_REGISTRY_ADDR: `127.0.0.1:${registryPort}`,
-    NEXUS_STATS_ADDR: `127.0.0.1:${statsPort}`,
-    NEXUS_WEB_ROOT: WEB_ROOT,
+  stack = await startHubStack({
+    name: 'console', adminToken: ADMIN_TOKEN, masterKey: 'a'.repeat(64),
+    env: { NEXUS_WEB_ROOT: WEB_ROOT },
   });
-  await waitFor(async () => (await fetch(`${base}/readyz`)).ok, `nexus-hub on ${base}`).catch((e) => {
-    throw new Error(`${e.message}\n--- nexus-hub output ---\n${hub.output}`);
-  });
+  ({ base, upstreamPort } = stack);
 
   browser = await chromium.launch({
     executablePath: process.env.NEXUS_CHROMIUM || '/usr/bin/chromium',
@@ -94,10 +44,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  for (const child of children) child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (stack) await stack.stop();
 });
 
 async function newPage(theme, viewport = { width: 1360, height: 900 }) {

@@ -2,51 +2,13 @@
 // loopback gRPC) in front of nexus-fake-upstream, configured through the admin REST API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import OpenAI, { AuthenticationError, NotFoundError } from 'openai';
+import { startHubStack, waitFor } from './hub_stack.mjs';
 
-const BIN = process.env.NEXUS_BIN_DIR;
 const ADMIN_TOKEN = 'e2e-openai-admin-token-0123456789';
-const children = [];
-let dataDir;
+let stack;
 let base;
 let clientKey;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function start(name, args, env) {
-  const binary = path.join(BIN, name);
-  assert.ok(existsSync(binary), `${binary} is not built`);
-  const child = spawn(binary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.output = '';
-  child.stdout.on('data', (d) => { child.output += d; });
-  child.stderr.on('data', (d) => { child.output += d; });
-  children.push(child);
-  return child;
-}
-
-async function waitFor(check, what, timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try { if (await check()) return; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
 
 async function admin(method, route, body) {
   const res = await fetch(`${base}${route}`, {
@@ -60,26 +22,10 @@ async function admin(method, route, body) {
 }
 
 before(async () => {
-  assert.ok(BIN, 'NEXUS_BIN_DIR must be set (ctest sets it)');
-  dataDir = mkdtempSync(path.join(tmpdir(), 'nexus-openai-e2e-'));
-  const upstream = start('nexus-fake-upstream', ['--port=0', '--control=true'], {});
-  await waitFor(() => /listening on 127\.0\.0\.1:(\d+)/.test(upstream.output), 'the fake upstream');
-  const upstreamPort = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(upstream.output)[1]);
-  const [gatewayPort, registryPort, statsPort] = [await freePort(), await freePort(), await freePort()];
-  base = `http://127.0.0.1:${gatewayPort}`;
-  const hub = start('nexus-hub', [], {
-    NEXUS_DATA_DIR: dataDir,
-    NEXUS_ADMIN_TOKEN: ADMIN_TOKEN,
-    NEXUS_MASTER_KEY: 'b'.repeat(64),
-    NEXUS_GATEWAY_LISTEN: `127.0.0.1:${gatewayPort}`,
-    NEXUS_REGISTRY_ADDR: `127.0.0.1:${registryPort}`,
-    NEXUS_STATS_ADDR: `127.0.0.1:${statsPort}`,
-  });
-  await waitFor(async () => (await fetch(`${base}/readyz`)).ok, `nexus-hub on ${base}`).catch((e) => {
-    throw new Error(`${e.message}\n--- nexus-hub output ---\n${hub.output}`);
-  });
+  stack = await startHubStack({ name: 'openai', adminToken: ADMIN_TOKEN, masterKey: 'b'.repeat(64) });
+  ({ base } = stack);
   const provider = await admin('POST', '/api/admin/providers', {
-    name: 'fake', base_url: `http://127.0.0.1:${upstreamPort}/v1`, api_key: 'sk-fake-upstream-e2e-key',
+    name: 'fake', base_url: `http://127.0.0.1:${stack.upstreamPort}/v1`, api_key: 'sk-fake-upstream-e2e-key',
   });
   await admin('POST', `/api/admin/providers/${provider.id}/models`, { name: 'fake-model' });
   const key = await admin('POST', '/api/admin/keys', { name: 'openai-sdk' });
@@ -93,10 +39,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (stack) await stack.stop();
 });
 
 function client(apiKey = clientKey) {
