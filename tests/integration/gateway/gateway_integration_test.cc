@@ -369,5 +369,55 @@ TEST_F(GatewayIntegrationTest, SecondGatewayOnTheSamePortFailsClearly) {
   EXPECT_NE(second.errors.find("in use"), std::string::npos) << second.errors;
 }
 
+// Opens a TCP connection to the loopback port and sends nothing: it holds one gateway worker
+// until the gateway's client read timeout.
+int OpenIdleConnection(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+// GET /healthz on new connections until it answers `expected` or `timeout` passes; returns the
+// last status (0 when nothing answered) and its body.
+int HealthzUntil(int port, int expected, absl::Duration timeout, std::string* body) {
+  int status = 0;
+  absl::Time deadline = absl::Now() + timeout;
+  do {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(5, 0);
+    if (auto res = client.Get("/healthz")) {
+      status = res->status;
+      *body = res->body;
+    }
+  } while (status != expected && absl::Now() < deadline);
+  return status;
+}
+
+TEST_F(GatewayIntegrationTest, SaturatedWorkerPoolAnswers503AtOnceThenRecovers) {
+  constexpr int kWorkers = 4;  // The smallest pool the gateway accepts.
+  int port = FreePort();
+  auto gateway = stack_->StartExtraGateway(
+      port,
+      {{"NEXUS_GATEWAY_WORKERS", std::to_string(kWorkers)}, {"NEXUS_GATEWAY_READ_TIMEOUT", "60s"}});
+  std::string body;
+  ASSERT_EQ(HealthzUntil(port, 200, absl::Seconds(10), &body), 200) << gateway->ReadLog();
+
+  std::vector<int> idle;
+  for (int i = 0; i < kWorkers; ++i) idle.push_back(OpenIdleConnection(port));
+  // Every worker now waits on a silent client; the next connection must be refused, not queued.
+  ASSERT_EQ(HealthzUntil(port, 503, absl::Seconds(10), &body), 503);
+  json error = json::parse(body, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << body;
+  EXPECT_TRUE(schema_.Check(error, "ErrorResponse").empty()) << body;
+
+  for (int fd : idle) close(fd);
+  EXPECT_EQ(HealthzUntil(port, 200, absl::Seconds(10), &body), 200);
+  EXPECT_EQ(gateway->Stop(SIGTERM, absl::Seconds(15)), 0) << gateway->ReadLog();
+}
+
 }  // namespace
 }  // namespace nexus::testing_support

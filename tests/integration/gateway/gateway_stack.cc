@@ -60,6 +60,21 @@ void GatewayStack::StartGateway() {
   EXPECT_TRUE(WaitForPort(gateway_port_, absl::Seconds(20))) << gateway_->ReadLog();
 }
 
+std::unique_ptr<Subprocess> GatewayStack::StartExtraGateway(
+    int port, const std::map<std::string, std::string>& env) {
+  std::map<std::string, std::string> settings = {
+      {"NEXUS_GATEWAY_LISTEN", Addr(port)},
+      {"NEXUS_REGISTRY_ADDR", Addr(registry_port_)},
+      {"NEXUS_STATS_ADDR", Addr(stats_port_)},
+      {"NEXUS_DATA_DIR", dir_.path() + "/extra-" + std::to_string(port)}};
+  for (const auto& [name, value] : env) settings[name] = value;
+  auto process =
+      std::make_unique<Subprocess>(std::vector<std::string>{BinaryPath("nexus-gateway")}, settings,
+                                   dir_.path() + "/gateway-" + std::to_string(port) + ".log");
+  EXPECT_TRUE(WaitForPort(port, absl::Seconds(20))) << process->ReadLog();
+  return process;
+}
+
 int GatewayStack::StopGateway(int signal) {
   int code = gateway_ ? gateway_->Stop(signal, absl::Seconds(15)) : -1;
   gateway_.reset();

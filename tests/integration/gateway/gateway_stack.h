@@ -32,6 +32,11 @@ class GatewayStack {
   void StartGateway();
   int StopGateway(int signal);
 
+  // Another gateway process on `port` sharing this stack's registry and stats, with extra
+  // environment settings.
+  std::unique_ptr<Subprocess> StartExtraGateway(int port,
+                                                const std::map<std::string, std::string>& env);
+
   int gateway_port() const { return gateway_port_; }
   std::unique_ptr<httplib::Client> Client() const;
   FakeUpstream& primary() { return *primary_; }
