@@ -72,4 +72,19 @@ int CtlContext::Finish(const absl::Status& status) {
   return kExitServerError;
 }
 
+absl::Status DispatchVerb(CtlContext& context, std::string_view noun, std::string_view usage,
+                          const std::vector<Verb>& verbs, std::span<const std::string> args) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    (args.empty() ? context.err() : context.out()) << usage;
+    return args.empty() ? UsageError(absl::StrCat(Av(noun), ": which command?")) : absl::OkStatus();
+  }
+  for (const Verb& verb : verbs) {
+    for (std::string_view name : verb.names) {
+      if (args[0] == name) return verb.run(context, args.subspan(1));
+    }
+  }
+  context.err() << usage;
+  return UsageError(absl::StrCat(Av(noun), ": unknown command '", args[0], "'"));
+}
+
 }  // namespace nexus::ctl

@@ -4,9 +4,13 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -68,6 +72,17 @@ class CtlContext {
   std::unique_ptr<nexus::registry::v1::Registry::StubInterface> registry_;
   std::unique_ptr<nexus::stats::v1::Stats::StubInterface> stats_;
 };
+
+// One sub-command of a command ("add", "list", ...) under any of its names.
+struct Verb {
+  std::vector<std::string_view> names;
+  std::function<absl::Status(CtlContext&, std::span<const std::string>)> run;
+};
+
+// Runs the verb that args[0] names with the remaining arguments. "help" prints `usage`; no verb or
+// an unknown one prints it to stderr and is a usage error naming the command `noun`.
+absl::Status DispatchVerb(CtlContext& context, std::string_view noun, std::string_view usage,
+                          const std::vector<Verb>& verbs, std::span<const std::string> args);
 
 }  // namespace nexus::ctl
 

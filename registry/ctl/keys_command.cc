@@ -248,20 +248,18 @@ absl::Status Update(CtlContext& context, std::span<const std::string> rest) {
 }  // namespace
 
 absl::Status RunKeysCommand(CtlContext& context, std::span<const std::string> args) {
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    (args.empty() ? context.err() : context.out()) << kUsage;
-    return args.empty() ? UsageError("keys: which command?") : absl::OkStatus();
-  }
-  std::span<const std::string> rest = args.subspan(1);
-  const std::string& verb = args[0];
-  if (verb == "create" || verb == "add") return Create(context, rest);
-  if (verb == "list" || verb == "ls") return List(context, rest);
-  if (verb == "show" || verb == "get") return OneKey(context, rest, "show");
-  if (verb == "revoke") return OneKey(context, rest, "revoke");
-  if (verb == "rm" || verb == "delete") return OneKey(context, rest, "rm");
-  if (verb == "update") return Update(context, rest);
-  context.err() << kUsage;
-  return UsageError(absl::StrCat("keys: unknown command '", verb, "'"));
+  return DispatchVerb(
+      context, "keys", kUsage,
+      {{{"create", "add"}, Create},
+       {{"list", "ls"}, List},
+       {{"show", "get"},
+        [](CtlContext& c, std::span<const std::string> rest) { return OneKey(c, rest, "show"); }},
+       {{"revoke"},
+        [](CtlContext& c, std::span<const std::string> rest) { return OneKey(c, rest, "revoke"); }},
+       {{"rm", "delete"},
+        [](CtlContext& c, std::span<const std::string> rest) { return OneKey(c, rest, "rm"); }},
+       {{"update"}, Update}},
+      args);
 }
 
 }  // namespace nexus::ctl

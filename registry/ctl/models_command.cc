@@ -187,19 +187,13 @@ absl::Status Remove(CtlContext& context, std::span<const std::string> rest) {
 }  // namespace
 
 absl::Status RunModelsCommand(CtlContext& context, std::span<const std::string> args) {
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    (args.empty() ? context.err() : context.out()) << kUsage;
-    return args.empty() ? UsageError("models: which command?") : absl::OkStatus();
-  }
-  std::span<const std::string> rest = args.subspan(1);
-  const std::string& verb = args[0];
-  if (verb == "add") return Add(context, rest);
-  if (verb == "list" || verb == "ls") return List(context, rest);
-  if (verb == "show" || verb == "get") return Show(context, rest);
-  if (verb == "update") return Update(context, rest);
-  if (verb == "rm" || verb == "delete") return Remove(context, rest);
-  context.err() << kUsage;
-  return UsageError(absl::StrCat("models: unknown command '", verb, "'"));
+  return DispatchVerb(context, "models", kUsage,
+                      {{{"add"}, Add},
+                       {{"list", "ls"}, List},
+                       {{"show", "get"}, Show},
+                       {{"update"}, Update},
+                       {{"rm", "delete"}, Remove}},
+                      args);
 }
 
 }  // namespace nexus::ctl
