@@ -61,6 +61,14 @@ void CtlContext::PrintJson(const google::protobuf::Message& message) {
   if (text.empty() || text.back() != '\n') out_ << "\n";
 }
 
+void CtlContext::PrintDone(const google::protobuf::Message& answer, std::string_view text) {
+  if (json()) {
+    PrintJson(answer);
+  } else {
+    out_ << text << "\n";
+  }
+}
+
 int CtlContext::Finish(const absl::Status& status) {
   if (status.ok()) return kExitOk;
   err_ << "nexusctl: " << status.message() << "\n";

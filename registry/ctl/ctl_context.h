@@ -55,6 +55,8 @@ class CtlContext {
   absl::Status FromRpc(const grpc::Status& status, std::string_view service) const;
   // Prints a message as proto JSON (field names as in the .proto).
   void PrintJson(const google::protobuf::Message& message);
+  // The answer as JSON in --json mode, else the one-line confirmation `text`.
+  void PrintDone(const google::protobuf::Message& answer, std::string_view text);
   // Prints the failure (if any) and returns the exit code for `status`.
   int Finish(const absl::Status& status);
 

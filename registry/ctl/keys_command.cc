@@ -1,6 +1,5 @@
 // nexusctl keys create|list|show|update|revoke|rm
 #include <array>
-#include <functional>
 #include <span>
 
 #include "absl/strings/str_cat.h"
@@ -75,11 +74,10 @@ void PrintKey(CtlContext& context, const pb::ClientKey& k) {
 }
 
 // Reads the limits shared by create and update; each setter runs only for flags given.
-absl::Status ReadLimits(CtlContext& context, const ParsedArgs& args,
-                        const std::function<void(int64_t)>& set_provider,
-                        const std::function<void(int64_t)>& set_expiry,
-                        const std::function<void(int32_t)>& set_rpm,
-                        const std::function<void(int32_t)>& set_concurrency) {
+// Reads --provider, --expires, --rpm and --concurrency into a CreateKeyRequest or an
+// UpdateKeyRequest (same field names); flags that are absent leave their fields unset.
+template <typename KeyRequest>
+absl::Status ReadLimits(CtlContext& context, const ParsedArgs& args, KeyRequest& request) {
   auto rpm = args.GetInt("rpm", 0, INT32_MAX);
   if (!rpm.ok()) return rpm.status();
   auto concurrency = args.GetInt("concurrency", 0, INT32_MAX);
@@ -87,17 +85,19 @@ absl::Status ReadLimits(CtlContext& context, const ParsedArgs& args,
   if (auto expires = args.Get("expires")) {
     absl::StatusOr<int64_t> at = ParseExpiry(*expires, context.Now());
     if (!at.ok()) return at.status();
-    set_expiry(*at);
+    request.set_expires_at_ms(*at);
   }
-  if (rpm->has_value()) set_rpm(static_cast<int32_t>(**rpm));
-  if (concurrency->has_value()) set_concurrency(static_cast<int32_t>(**concurrency));
+  if (rpm->has_value()) request.set_requests_per_minute(static_cast<int32_t>(**rpm));
+  if (concurrency->has_value()) {
+    request.set_max_concurrency(static_cast<int32_t>(**concurrency));
+  }
   if (auto provider = args.Get("provider")) {
     if (*provider == "0" || *provider == "any") {
-      set_provider(0);
+      request.set_provider_id(0);
     } else {
       absl::StatusOr<int64_t> id = ResolveProvider(context, *provider);
       if (!id.ok()) return id.status();
-      set_provider(*id);
+      request.set_provider_id(*id);
     }
   }
   return absl::OkStatus();
@@ -114,11 +114,7 @@ absl::Status Create(CtlContext& context, std::span<const std::string> rest) {
     request.add_allowed_models(m);
   }
   request.set_enabled(!args->Has("disabled"));
-  absl::Status limits = ReadLimits(
-      context, *args, [&](int64_t v) { request.set_provider_id(v); },
-      [&](int64_t v) { request.set_expires_at_ms(v); },
-      [&](int32_t v) { request.set_requests_per_minute(v); },
-      [&](int32_t v) { request.set_max_concurrency(v); });
+  absl::Status limits = ReadLimits(context, *args, request);
   if (!limits.ok()) return limits;
   pb::CreateKeyResponse response;
   auto call = context.Call();
@@ -189,11 +185,7 @@ absl::Status OneKey(CtlContext& context, std::span<const std::string> rest, std:
     absl::Status status =
         context.FromRpc(context.registry().DeleteKey(call.get(), request, &response), "registry");
     if (!status.ok()) return status;
-    if (context.json()) {
-      context.PrintJson(response);
-    } else {
-      context.out() << "Removed key " << *id << ".\n";
-    }
+    context.PrintDone(response, absl::StrCat("Removed key ", *id, "."));
     return absl::OkStatus();
   }
   if (verb == "revoke") {
@@ -229,11 +221,7 @@ absl::Status Update(CtlContext& context, std::span<const std::string> rest) {
   }
   if (args->Has("enable")) request.set_enabled(true);
   if (args->Has("disable")) request.set_enabled(false);
-  absl::Status limits = ReadLimits(
-      context, *args, [&](int64_t v) { request.set_provider_id(v); },
-      [&](int64_t v) { request.set_expires_at_ms(v); },
-      [&](int32_t v) { request.set_requests_per_minute(v); },
-      [&](int32_t v) { request.set_max_concurrency(v); });
+  absl::Status limits = ReadLimits(context, *args, request);
   if (!limits.ok()) return limits;
   pb::ClientKey key;
   auto call = context.Call();

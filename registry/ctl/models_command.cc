@@ -176,11 +176,7 @@ absl::Status Remove(CtlContext& context, std::span<const std::string> rest) {
   absl::Status status =
       context.FromRpc(context.registry().DeleteModel(call.get(), request, &response), "registry");
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.PrintJson(response);
-  } else {
-    context.out() << "Removed model " << *id << ".\n";
-  }
+  context.PrintDone(response, absl::StrCat("Removed model ", *id, "."));
   return absl::OkStatus();
 }
 

@@ -208,11 +208,7 @@ absl::Status Remove(CtlContext& context, std::span<const std::string> rest) {
   absl::Status status = context.FromRpc(
       context.registry().DeleteProvider(call.get(), request, &response), "registry");
   if (!status.ok()) return status;
-  if (context.json()) {
-    context.PrintJson(response);
-  } else {
-    context.out() << "Removed provider " << *id << " and its models.\n";
-  }
+  context.PrintDone(response, absl::StrCat("Removed provider ", *id, " and its models."));
   return absl::OkStatus();
 }
 
