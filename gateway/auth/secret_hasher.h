@@ -9,14 +9,18 @@
 
 namespace nexus::gateway {
 
+// True when `a` and `b` have the same length and bytes. The time taken depends on the length only,
+// never on where the bytes differ (libsodium's sodium_memcmp), so comparing a presented secret
+// with a stored one leaks nothing but the length.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
 // A keyed 128-bit BLAKE2b digest of a bearer secret. Caches use it as their map key so that raw
 // secrets never sit in long-lived memory; 128 bits keep accidental collisions out of reach.
 struct SecretDigest {
   std::array<unsigned char, 16> bytes{};
 
-  friend bool operator==(const SecretDigest& a, const SecretDigest& b) {
-    return a.bytes == b.bytes;
-  }
+  // Constant time (crypto_verify_16), although a keyed digest reveals little through timing.
+  friend bool operator==(const SecretDigest& a, const SecretDigest& b);
   // The digest is already uniformly random, so a prefix is a perfect hash.
   template <typename H>
   friend H AbslHashValue(H h, const SecretDigest& d) {
