@@ -15,10 +15,6 @@
 namespace nexus::stats {
 namespace {
 
-// A write transaction takes at most this many events from the queue, so that one commit stays
-// short and a waiting reader-visible commit is never far away.
-constexpr size_t kMaxGroupEvents = 20'000;
-
 constexpr const char* kLogColumns =
     "request_id, timestamp_ms, key_id, provider_id, model, upstream_model, conversation_id, "
     "prompt_tokens, completion_tokens, total_tokens, token_source, streamed, endpoint, "
@@ -60,7 +56,8 @@ absl::Status ParsePageToken(const std::string& token, int64_t* timestamp_ms, int
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::Open(
-    const std::string& path, const sqlite::DatabaseOptions& options) {
+    const std::string& path, const sqlite::DatabaseOptions& options,
+    const GroupCommitter::Options& commit_options) {
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
       sqlite::Database::Open(path, UsageMigrations(), options);
   if (!db.ok()) return db.status();
@@ -79,57 +76,25 @@ absl::StatusOr<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::Open(
     return absl::OkStatus();
   });
   if (!tuned.ok()) return tuned;
-  return std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(std::move(*db)));
+  return std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(std::move(*db), commit_options));
 }
 
-SqliteUsageStore::SqliteUsageStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+SqliteUsageStore::SqliteUsageStore(std::unique_ptr<sqlite::Database> db,
+                                   const GroupCommitter::Options& commit_options)
+    : db_(std::move(db)),
+      committer_(
+          [this](std::span<GroupCommitter::Batch* const> group) { return WriteGroup(group); },
+          commit_options) {}
 
 absl::StatusOr<std::vector<bool>> SqliteUsageStore::Insert(std::span<const UsageEvent> events) {
-  PendingBatch batch{.events = events};
-  std::unique_lock lock(queue_mutex_);
-  queue_.push_back(&batch);
-  while (!batch.done) {
-    if (writer_busy_) {
-      queue_cv_.wait(lock);
-      continue;
-    }
-    // Nobody is writing: this caller writes everything queued so far, its own batch included.
-    writer_busy_ = true;
-    std::deque<PendingBatch*> group;
-    size_t events_taken = 0;
-    while (!queue_.empty() && (group.empty() || events_taken < kMaxGroupEvents)) {
-      events_taken += queue_.front()->events.size();
-      group.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    lock.unlock();
-    WriteAndFinish(std::move(group));
-    lock.lock();
-    writer_busy_ = false;
-    queue_cv_.notify_all();
-  }
-  if (!batch.status.ok()) return batch.status;
-  return std::move(batch.stored);
+  return committer_.Submit(events);
 }
 
-void SqliteUsageStore::WriteAndFinish(std::deque<PendingBatch*> group) {
-  std::vector<PendingBatch*> all(group.begin(), group.end());
-  absl::Status status = WriteGroup(all);
-  if (!status.ok() && all.size() > 1) {
-    // One batch must not fail the others that happened to share its transaction.
-    for (PendingBatch* batch : all) batch->status = WriteGroup({&batch, 1});
-  } else {
-    for (PendingBatch* batch : all) batch->status = status;
-  }
-  std::lock_guard lock(queue_mutex_);
-  for (PendingBatch* batch : all) batch->done = true;
-}
-
-absl::Status SqliteUsageStore::WriteGroup(std::span<PendingBatch* const> group) {
+absl::Status SqliteUsageStore::WriteGroup(std::span<GroupCommitter::Batch* const> group) {
   return db_->Write([&](SQLite::Database& db) {
     if (ingest_ == nullptr) ingest_ = std::make_unique<UsageIngest>(db);
     ingest_->Begin();
-    for (PendingBatch* batch : group) {
+    for (GroupCommitter::Batch* batch : group) {
       batch->stored.clear();
       batch->stored.reserve(batch->events.size());
       for (const UsageEvent& event : batch->events) batch->stored.push_back(ingest_->Add(event));
