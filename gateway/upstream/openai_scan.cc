@@ -2,12 +2,11 @@
 
 #include <array>
 #include <cstdint>
-#include <nlohmann/json.hpp>
+
+#include "gateway/upstream/json_sax.h"
 
 namespace nexus::gateway {
 namespace {
-
-using Json = nlohmann::json;
 
 // The member names the scanner cares about; everything else is kOther.
 enum class Key : uint8_t {
@@ -74,7 +73,7 @@ Key Classify(const std::string& k, ChoiceTextField field) {
   return Key::kOther;
 }
 
-// nlohmann SAX handler tracking just enough of the path to find usage, choices and text.
+// json_sax handler tracking just enough of the path to find usage, choices and text.
 class Scanner {
  public:
   Scanner(ChoiceTextField field, const CompletionTextFn& on_text, std::string& text,
@@ -86,12 +85,9 @@ class Scanner {
     return true;
   }
   bool boolean(bool) { return Scalar(); }
-  bool number_integer(Json::number_integer_t v) { return Number(static_cast<int64_t>(v)); }
-  bool number_unsigned(Json::number_unsigned_t v) { return Number(static_cast<int64_t>(v)); }
-  bool number_float(Json::number_float_t v, const std::string&) {
-    return Number(static_cast<int64_t>(v));
-  }
-  bool binary(Json::binary_t&) { return Scalar(); }
+  bool number_integer(int64_t v) { return Number(v); }
+  bool number_unsigned(uint64_t v) { return Number(static_cast<int64_t>(v)); }
+  bool number_float(double v) { return Number(static_cast<int64_t>(v)); }
 
   bool string(std::string& s) {
     const Key slot = Slot();
@@ -108,7 +104,7 @@ class Scanner {
     return true;
   }
 
-  bool start_object(std::size_t) {
+  bool start_object() {
     const Key slot = Slot();
     if (depth_ == 1 && slot == Key::kUsage) {
       out_.has_usage = true;
@@ -133,7 +129,7 @@ class Scanner {
     return true;
   }
 
-  bool start_array(std::size_t) {
+  bool start_array() {
     const Key slot = Slot();
     if (depth_ == 1 && slot == Key::kChoices) out_.has_choices = true;
     if (depth_ == 1 && slot == Key::kError) out_.has_error = true;
@@ -148,10 +144,6 @@ class Scanner {
   bool key(std::string& k) {
     key_ = Classify(k, field_);
     return true;
-  }
-
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
   }
 
  private:
@@ -214,11 +206,9 @@ OpenAiScanResult ScanOpenAiObject(std::string_view json, ChoiceTextField field,
                                   const CompletionTextFn& on_text, std::string& scratch) {
   OpenAiScanResult out;
   Scanner scanner(field, on_text, scratch, out);
-  try {
-    out.valid = Json::sax_parse(json.begin(), json.end(), &scanner);
-  } catch (const Json::exception&) {
-    out.valid = false;
-  }
+  // The scanner's text buffer is `scratch`; strings are read into a second per-thread buffer.
+  thread_local std::string buffer;
+  out.valid = json_sax::Parse(json, scanner, buffer);
   return out;
 }
 

@@ -28,9 +28,9 @@ struct OpenAiScanResult {
 // Where the completion text of a choice lives.
 enum class ChoiceTextField { kDelta, kMessage };
 
-// Scans `json` with a SAX parser (no document is built): usage, choices, error, and the text of
-// each choice handed to `on_text` (may be empty). `scratch` is reused between calls to avoid
-// allocations.
+// Scans `json` in one pass with json_sax (no document is built): usage, choices, error, and the
+// text of each choice handed to `on_text` (may be empty). `scratch` is reused between calls to
+// avoid allocations.
 OpenAiScanResult ScanOpenAiObject(std::string_view json, ChoiceTextField field,
                                   const CompletionTextFn& on_text, std::string& scratch);
 
