@@ -1,6 +1,5 @@
 #include "services/sqlite/database.h"
 
-#include <SQLiteCpp/Backup.h>
 #include <sqlite3.h>
 
 #include "absl/cleanup/cleanup.h"
@@ -64,6 +63,13 @@ absl::Status StatusFromException(const std::exception& e) {
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                          std::span<const Migration> migrations,
                                                          const DatabaseOptions& options) {
+  std::optional<FileLock> lock;
+  if (!path.empty() && path != ":memory:" && !path.starts_with("file:")) {
+    absl::StatusOr<FileLock> acquired = FileLock::Acquire(
+        path, options.exclusive ? FileLock::Mode::kExclusive : FileLock::Mode::kShared);
+    if (!acquired.ok()) return acquired.status();
+    lock.emplace(*std::move(acquired));
+  }
   try {
     auto writer = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
@@ -79,16 +85,18 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
       readers.push_back(std::move(reader));
     }
     return std::unique_ptr<Database>(
-        new Database(path, std::move(writer), std::move(readers), *version));
+        new Database(path, std::move(lock), std::move(writer), std::move(readers), *version));
   } catch (const std::exception& e) {
     absl::Status status = StatusFromException(e);
     return absl::Status(status.code(), absl::StrCat("opening ", path, ": ", status.message()));
   }
 }
 
-Database::Database(std::string path, std::unique_ptr<SQLite::Database> writer,
+Database::Database(std::string path, std::optional<FileLock> lock,
+                   std::unique_ptr<SQLite::Database> writer,
                    std::vector<std::unique_ptr<SQLite::Database>> readers, int schema_version)
     : path_(std::move(path)),
+      lock_(std::move(lock)),
       writer_(std::move(writer)),
       idle_readers_(std::move(readers)),
       schema_version_(schema_version) {}
@@ -100,6 +108,16 @@ absl::Status Database::Write(absl::FunctionRef<absl::Status(SQLite::Database&)> 
     absl::Status status = fn(*writer_);
     if (!status.ok()) return status;  // The transaction's destructor rolls back.
     tx.commit();
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+}
+
+absl::Status Database::Execute(const std::string& sql) {
+  std::lock_guard lock(writer_mutex_);
+  try {
+    writer_->exec(sql);
     return absl::OkStatus();
   } catch (const std::exception& e) {
     return StatusFromException(e);
@@ -134,16 +152,10 @@ absl::Status Database::Read(absl::FunctionRef<absl::Status(SQLite::Database&)> f
   }
 }
 
-absl::Status Database::Backup(const std::string& destination) {
-  try {
-    SQLite::Database target(destination, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    std::lock_guard lock(writer_mutex_);
-    SQLite::Backup backup(target, *writer_);
-    backup.executeStep(-1);
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
-    return StatusFromException(e);
-  }
+absl::StatusOr<BackupInfo> Database::Backup(const std::string& destination) {
+  absl::StatusOr<CopyInfo> copied = BackupDatabaseFile(path_, destination);
+  if (!copied.ok()) return copied.status();
+  return BackupInfo{.path = destination, .pages = copied->pages, .bytes = copied->bytes};
 }
 
 }  // namespace nexus::sqlite
