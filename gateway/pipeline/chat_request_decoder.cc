@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/pipeline/chat_request_check.h"
 #include "gateway/pipeline/openai_error.h"
 #include "services/strings/absl_view.h"
 
@@ -83,49 +84,21 @@ absl::StatusOr<std::string> RequireModel(const json& body) {
   return model;
 }
 
-enum class Kind { kBool, kNumber, kInteger, kString, kArray, kObject, kStringOrArray };
-
-struct FieldType {
-  const char* name;
-  Kind kind;
-};
-
-// Optional chat fields whose type is checked here: wrong types are the client's mistake, better
-// reported by us than by whichever upstream happens to serve the model.
-constexpr std::array<FieldType, 16> kChatFields = {{
-    {"stream", Kind::kBool},
-    {"stream_options", Kind::kObject},
-    {"temperature", Kind::kNumber},
-    {"top_p", Kind::kNumber},
-    {"n", Kind::kInteger},
-    {"max_tokens", Kind::kInteger},
-    {"max_completion_tokens", Kind::kInteger},
-    {"presence_penalty", Kind::kNumber},
-    {"frequency_penalty", Kind::kNumber},
-    {"stop", Kind::kStringOrArray},
-    {"tools", Kind::kArray},
-    {"response_format", Kind::kObject},
-    {"user", Kind::kString},
-    {"seed", Kind::kInteger},
-    {"logit_bias", Kind::kObject},
-    {"logprobs", Kind::kBool},
-}};
-
-absl::Status CheckKind(const char* name, Kind kind, const json& value) {
+absl::Status CheckKind(const char* name, ChatFieldKind kind, const json& value) {
   switch (kind) {
-    case Kind::kBool:
+    case ChatFieldKind::kBool:
       return value.is_boolean() ? absl::OkStatus() : WrongType(name, "a boolean", value);
-    case Kind::kNumber:
+    case ChatFieldKind::kNumber:
       return value.is_number() ? absl::OkStatus() : WrongType(name, "a number", value);
-    case Kind::kInteger:
+    case ChatFieldKind::kInteger:
       return value.is_number_integer() ? absl::OkStatus() : WrongType(name, "an integer", value);
-    case Kind::kString:
+    case ChatFieldKind::kString:
       return value.is_string() ? absl::OkStatus() : WrongType(name, "a string", value);
-    case Kind::kArray:
+    case ChatFieldKind::kArray:
       return value.is_array() ? absl::OkStatus() : WrongType(name, "an array", value);
-    case Kind::kObject:
+    case ChatFieldKind::kObject:
       return value.is_object() ? absl::OkStatus() : WrongType(name, "an object", value);
-    case Kind::kStringOrArray:
+    case ChatFieldKind::kStringOrArray:
       return value.is_string() || value.is_array() ? absl::OkStatus()
                                                    : WrongType(name, "a string or an array", value);
   }
@@ -133,7 +106,7 @@ absl::Status CheckKind(const char* name, Kind kind, const json& value) {
 }
 
 absl::Status CheckChatFields(const json& body) {
-  for (const FieldType& field : kChatFields) {
+  for (const ChatFieldType& field : kChatFieldTypes) {
     auto it = body.find(field.name);
     // null means "not given" in OpenAI's API.
     if (it == body.end() || it->is_null()) continue;
@@ -230,6 +203,23 @@ absl::StatusOr<DecodedChatRequest> RequestDecoder::DecodeChat(std::string_view b
         usage != options->end() && usage->is_boolean() && usage->get<bool>();
   }
   return request;
+}
+
+absl::StatusOr<CheckedChatRequest> RequestDecoder::CheckChat(std::string_view body,
+                                                             ChatDialect dialect) const {
+  if (body.size() <= max_body_bytes_) {
+    if (std::optional<ChatRequestSummary> quick = QuickCheckChatRequest(body, kMaxDepth)) {
+      CheckedChatRequest checked;
+      checked.model = std::move(quick->model);
+      checked.stream = quick->stream.value_or(dialect == ChatDialect::kSimplified);
+      checked.client_wants_usage = quick->client_wants_usage;
+      return checked;
+    }
+  }
+  absl::StatusOr<DecodedChatRequest> decoded = DecodeChat(body, dialect);
+  if (!decoded.ok()) return decoded.status();
+  return CheckedChatRequest{std::move(decoded->model), decoded->stream,
+                            decoded->client_wants_usage};
 }
 
 absl::StatusOr<DecodedEmbeddingsRequest> RequestDecoder::DecodeEmbeddings(

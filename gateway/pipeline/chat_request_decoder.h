@@ -21,6 +21,14 @@ struct DecodedChatRequest {
   bool client_wants_usage = false;
 };
 
+// A valid chat request as the proxy needs it (the body itself is forwarded as text).
+struct CheckedChatRequest {
+  std::string model;
+  // Given, or defaulted by the dialect.
+  bool stream = false;
+  bool client_wants_usage = false;
+};
+
 struct DecodedEmbeddingsRequest {
   nlohmann::json body;
   std::string model;
@@ -41,6 +49,9 @@ class RequestDecoder {
   explicit RequestDecoder(size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {}
 
   absl::StatusOr<DecodedChatRequest> DecodeChat(std::string_view body, ChatDialect dialect) const;
+  // DecodeChat's verdict (and its errors) without building a document when the body is valid:
+  // one pass over the text (see QuickCheckChatRequest), DecodeChat only when that is unsure.
+  absl::StatusOr<CheckedChatRequest> CheckChat(std::string_view body, ChatDialect dialect) const;
   absl::StatusOr<DecodedEmbeddingsRequest> DecodeEmbeddings(std::string_view body) const;
   absl::StatusOr<DecodedTokenCountRequest> DecodeTokenCount(std::string_view body) const;
 

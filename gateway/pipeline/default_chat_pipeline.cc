@@ -49,7 +49,8 @@ struct DefaultChatPipeline::Request {
   std::string body;
   std::string path;
   ChatDialect dialect = ChatDialect::kOpenAi;
-  // Chat: the messages; embeddings: the input. For local prompt counting.
+  // Embeddings: the input, for local prompt counting (chat messages are parsed from `body` when
+  // needed).
   const nlohmann::json* prompt = nullptr;
   bool is_chat = true;
 };
@@ -132,7 +133,7 @@ void DefaultChatPipeline::Refuse(const AdmissionError& error, ChatResponseSink& 
 
 void DefaultChatPipeline::Handle(const ChatCall& call, ChatResponseSink& sink) {
   Accounting accounting(deps_, call.request_id, call.conversation_id, call.endpoint);
-  absl::StatusOr<DecodedChatRequest> decoded = decoder_.DecodeChat(call.body, call.dialect);
+  absl::StatusOr<CheckedChatRequest> decoded = decoder_.CheckChat(call.body, call.dialect);
   if (!decoded.ok()) {
     OpenAiError error = ToOpenAiError(decoded.status());
     accounting.SetOutcome(error.http_status, error.type);
@@ -154,7 +155,6 @@ void DefaultChatPipeline::Handle(const ChatCall& call, ChatResponseSink& sink) {
   request.body = call.body;
   request.path = "/chat/completions";
   request.dialect = call.dialect;
-  request.prompt = &decoded->body["messages"];
   Forward(request, admitted.routes, sink, accounting);
 }
 
@@ -331,11 +331,18 @@ HttpReply DefaultChatPipeline::HandleEmbeddings(const JsonCall& call) {
 
 int64_t DefaultChatPipeline::CountPrompt(const Request& request, const Route& route,
                                          bool* exact) const {
-  if (request.prompt == nullptr || deps_.counter == nullptr) {
+  // Chat messages are parsed only here, when the upstream reported no usage.
+  nlohmann::json messages;
+  if (request.prompt == nullptr && request.is_chat) {
+    absl::StatusOr<DecodedChatRequest> decoded = decoder_.DecodeChat(request.body, request.dialect);
+    if (decoded.ok()) messages = std::move(decoded->body["messages"]);
+  }
+  const nlohmann::json* source = request.prompt != nullptr ? request.prompt : &messages;
+  if (source->is_null() || deps_.counter == nullptr) {
     *exact = false;
     return 0;
   }
-  const nlohmann::json& prompt = *request.prompt;
+  const nlohmann::json& prompt = *source;
   absl::StatusOr<tokenizer::TokenCount> count;
   if (request.is_chat) {
     count = deps_.counter->CountChat(request.model, route.tokenizer(), prompt);

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
+#include "gateway/pipeline/chat_request_check.h"
 #include "gateway/pipeline/chat_request_decoder.h"
 #include "gateway/pipeline/openai_error.h"
 #include "gateway/pipeline/request_id.h"
@@ -64,6 +67,8 @@ class BadChatRequestTest : public ::testing::TestWithParam<BadCase> {};
 TEST_P(BadChatRequestTest, IsRejectedWithAPreciseError) {
   RequestDecoder decoder(256);
   OpenAiError error = ErrorOf(decoder.DecodeChat(GetParam().body, ChatDialect::kOpenAi));
+  EXPECT_EQ(decoder.CheckChat(GetParam().body, ChatDialect::kOpenAi).status(),
+            decoder.DecodeChat(GetParam().body, ChatDialect::kOpenAi).status());
   EXPECT_EQ(error.http_status, GetParam().status);
   EXPECT_EQ(error.type, "invalid_request_error");
   EXPECT_EQ(error.param, GetParam().param);
@@ -96,6 +101,99 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{
             R"({"model":"m","stream_options":{"include_usage":"y"},"messages":[{"role":"user"}]})",
             400, "stream_options.include_usage", "invalid_type"}));
+
+// CheckChat (one pass, no document) must give exactly DecodeChat's verdict and values.
+void ExpectCheckMatchesDecode(const RequestDecoder& decoder, const std::string& body) {
+  for (ChatDialect dialect : {ChatDialect::kOpenAi, ChatDialect::kSimplified}) {
+    absl::StatusOr<DecodedChatRequest> decoded = decoder.DecodeChat(body, dialect);
+    absl::StatusOr<CheckedChatRequest> checked = decoder.CheckChat(body, dialect);
+    ASSERT_EQ(decoded.ok(), checked.ok()) << body;
+    if (!decoded.ok()) {
+      EXPECT_EQ(decoded.status(), checked.status()) << body;
+      continue;
+    }
+    EXPECT_EQ(decoded->model, checked->model) << body;
+    EXPECT_EQ(decoded->stream, checked->stream) << body;
+    EXPECT_EQ(decoded->client_wants_usage, checked->client_wants_usage) << body;
+  }
+}
+
+const std::vector<std::string>& CheckSeeds() {
+  static const std::vector<std::string> seeds = {
+      R"({"model":"gpt-4o-mini","messages":[{"role":"system","content":"Be brief."},)"
+      R"({"role":"user","content":[{"type":"text","text":"hi"}]},{"role":"assistant",)"
+      R"("content":null,"tool_calls":[]}],"temperature":0.2,"top_p":1,"max_tokens":128,"n":1,)"
+      R"("user":"u","stream":true,"stream_options":{"include_usage":true},"seed":-3,)"
+      R"("stop":["x"],"tools":[],"response_format":{"type":"json_object"},"logprobs":false})",
+      R"({"model":"m\u00e9","messages":[{"role":"user","content":"x"}],"stream":null,)"
+      R"("stream_options":{"include_usage":false,"other":{"a":[1]}},"logit_bias":{"1":2}})",
+      R"( { "messages" : [ { "content" : "x" , "role" : "user" } ] , "model" : "m" } )",
+  };
+  return seeds;
+}
+
+TEST(RequestDecoderTest, CheckChatTakesTheFastPathForValidBodies) {
+  for (const std::string& body : CheckSeeds()) {
+    EXPECT_TRUE(QuickCheckChatRequest(body, 128).has_value()) << body;
+  }
+  auto quick = QuickCheckChatRequest(CheckSeeds()[0], 128);
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_EQ(quick->model, "gpt-4o-mini");
+  EXPECT_EQ(quick->stream, true);
+  EXPECT_TRUE(quick->client_wants_usage);
+}
+
+TEST(RequestDecoderTest, CheckChatAgreesWithDecodeChat) {
+  RequestDecoder decoder(1 << 20);
+  std::vector<std::string> bodies = CheckSeeds();
+  for (const char* extra : {
+           R"({"model":"m","model":"n","messages":[{"role":"user"}]})",
+           R"({"model":"m","messages":[{"role":"user"}],"stream":true,"stream":false})",
+           R"({"model":"m","messages":[{"role":"user"}],"stream_options":{"include_usage":true,)"
+           R"("include_usage":null},"stream":true})",
+           R"({"model":"m","messages":[{"role":"user","role":"system"}]})",
+           R"({"model":"m","messages":[{"role":"user","content":[]},{"role":1}]})",
+           R"({"model":"m","messages":[{"role":"user"}],"n":18446744073709551615})",
+           R"({"model":"m","messages":[{"role":"user"}],"n":18446744073709551616})",
+           R"({"model":"m","messages":[{"role":"user"}],"n":-9223372036854775809})",
+           R"({"model":"m","messages":[{"role":"user"}],"max_tokens":1e2})",
+           R"({"model":"m","messages":[{"role":"user"}],"stop":null,"tools":null})",
+           R"({"model":null,"messages":[{"role":"user"}]})",
+           R"({"model":"m","messages":null})",
+           R"({"model":"m","messages":[{"role":"user"}]} )",
+       }) {
+    bodies.push_back(extra);
+  }
+  std::string deep = R"({"model":"m","messages":[{"role":"user"}],"x":)";
+  bodies.push_back(deep + std::string(126, '[') + std::string(126, ']') + "}");
+  bodies.push_back(deep + std::string(127, '[') + std::string(127, ']') + "}");
+  for (const std::string& body : bodies) ExpectCheckMatchesDecode(decoder, body);
+
+  std::mt19937 random(4);
+  const std::string alphabet = "{}[],:\" 01.e-tfnul\\mxyz";
+  for (const std::string& seed : CheckSeeds()) {
+    for (int round = 0; round < 2000; ++round) {
+      std::string body = seed;
+      const size_t at = random() % body.size();
+      const char c = alphabet[random() % alphabet.size()];
+      if (random() % 2) {
+        body[at] = c;
+      } else {
+        body.erase(at, 1);
+      }
+      ExpectCheckMatchesDecode(decoder, body);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(RequestDecoderTest, CheckChatKeepsTheSizeLimit) {
+  RequestDecoder decoder(32);
+  auto checked = decoder.CheckChat(R"({"model":"m","messages":[{"role":"user","content":"x"}]})",
+                                   ChatDialect::kOpenAi);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(ToOpenAiError(checked.status()).http_status, 413);
+}
 
 TEST(RequestDecoderTest, OversizedBodyIs413) {
   RequestDecoder decoder(64);
