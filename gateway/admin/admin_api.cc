@@ -142,6 +142,11 @@ AdminResponse AdminApi::CreateProvider(const AdminRequest& request) {
   if (!body.ok()) return ErrorResponse(body.status());
   rv1::CreateProviderRequest create;
   if (absl::Status s = ParseCreateProvider(*body, create); !s.ok()) return ErrorResponse(s);
+  if (options_.check_base_url) {
+    if (absl::Status s = options_.check_base_url(create.base_url()); !s.ok()) {
+      return ErrorResponse(s);
+    }
+  }
   rv1::Provider created;
   absl::Status status =
       Call([&](grpc::ClientContext* c) { return registry_.CreateProvider(c, create, &created); });
@@ -163,6 +168,11 @@ AdminResponse AdminApi::ProviderItem(const AdminRequest& request, int64_t id) {
     rv1::UpdateProviderRequest update;
     update.set_id(id);
     if (absl::Status s = ParseUpdateProvider(*body, update); !s.ok()) return ErrorResponse(s);
+    if (options_.check_base_url && update.has_base_url()) {
+      if (absl::Status s = options_.check_base_url(update.base_url()); !s.ok()) {
+        return ErrorResponse(s);
+      }
+    }
     status = Call(
         [&](grpc::ClientContext* c) { return registry_.UpdateProvider(c, update, &provider); });
   } else if (method == "DELETE") {

@@ -37,6 +37,10 @@ struct AdminApiOptions {
   absl::Duration rpc_timeout = absl::Seconds(5);
   // Statistics range when the request gives none: the last day.
   absl::Duration default_range = absl::Hours(24);
+  // Vets a provider's base_url on create and update (INVALID_ARGUMENT "base_url: ..." refuses it):
+  // the upstream address policy, so that a URL aimed at the gateway itself, its internal services
+  // or a metadata address is refused when it is entered, not first when it is called.
+  std::function<absl::Status(std::string_view base_url)> check_base_url;
 };
 
 // The admin REST API (DESIGN §6): providers, models, client keys and usage statistics, translated

@@ -55,8 +55,9 @@ bool PeerClosed(int socket) {
   return false;
 }
 
-ClientConnection::ClientConnection(int socket, ConnectionTimeouts timeouts)
-    : socket_(socket), timeouts_(timeouts) {}
+ClientConnection::ClientConnection(int socket, ConnectionTimeouts timeouts,
+                                   RequestHeadLimits head_limits)
+    : socket_(socket), timeouts_(timeouts), head_limits_(head_limits) {}
 
 ClientConnection* ClientConnection::Current() { return CurrentSlot(); }
 
@@ -85,20 +86,56 @@ bool ClientConnection::is_writable() const {
   return !taken_over_ && WaitFor(POLLOUT, timeouts_.write_sec, timeouts_.write_usec);
 }
 
+bool ClientConnection::WaitForRequestBytes() {
+  if (head_done_) return WaitFor(POLLIN, timeouts_.read_sec, timeouts_.read_usec);
+  const auto now = std::chrono::steady_clock::now();
+  const int64_t left_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(head_deadline_ - now).count();
+  const int64_t read_us = int64_t{timeouts_.read_sec} * 1000000 + timeouts_.read_usec;
+  if (left_us > 0 && WaitFor(POLLIN, 0, static_cast<time_t>(std::min(left_us, read_us)))) {
+    return true;
+  }
+  if (std::chrono::steady_clock::now() >= head_deadline_) head_error_ = HeadError::kTimeout;
+  return false;
+}
+
+void ClientConnection::TrackHead(const char* data, size_t size) {
+  for (size_t i = 0; i < size && !head_done_; ++i) {
+    head_tail_ = (head_tail_ << 8) | static_cast<unsigned char>(data[i]);
+    head_done_ = head_tail_ == 0x0d0a0d0a;  // "\r\n\r\n"
+    if (++head_bytes_ > head_limits_.max_bytes && !head_done_) {
+      head_error_ = HeadError::kTooLarge;
+      return;
+    }
+  }
+}
+
 ssize_t ClientConnection::read(char* ptr, size_t size) {
-  if (taken_over_) return -1;
+  if (taken_over_ || head_error_ != HeadError::kNone) return -1;
   if (buffer_begin_ == buffer_end_) {
-    // The read timeout bounds how long a slow client may hold a worker (slow-loris).
-    if (!WaitFor(POLLIN, timeouts_.read_sec, timeouts_.read_usec)) return -1;
+    // The response so far must leave before waiting for more of the client (100-continue).
+    if (!Flush()) return -1;
     ssize_t n;
-    do {
-      n = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) return n;
+    while (true) {
+      // Bytes usually wait already (the keep-alive loop polled for them): read first, poll only
+      // when there are none, saving a system call per read.
+      n = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+      if (n >= 0) break;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      // The read timeout bounds how long a slow client may hold a worker; the head deadline
+      // bounds a client that trickles its headers (slow-loris).
+      if (!WaitForRequestBytes()) return -1;
+    }
+    if (n == 0) return 0;
     buffer_begin_ = 0;
     buffer_end_ = static_cast<size_t>(n);
   }
   size_t count = std::min(size, buffer_end_ - buffer_begin_);
+  if (!head_done_) {
+    TrackHead(buffer_.data() + buffer_begin_, count);
+    if (head_error_ != HeadError::kNone) return -1;
+  }
   std::memcpy(ptr, buffer_.data() + buffer_begin_, count);
   buffer_begin_ += count;
   return static_cast<ssize_t>(count);
@@ -108,41 +145,70 @@ ssize_t ClientConnection::write(const char* ptr, size_t size) {
   if (taken_over_) return -1;
   // The handler already wrote this request's response: what httplib adds is dropped.
   if (raw_response_) return static_cast<ssize_t>(size);
-  return WriteRaw(std::string_view(ptr, size)) ? static_cast<ssize_t>(size) : -1;
+  // cpp-httplib writes a response in pieces (head, then body); they leave as one send when the
+  // request is done (Flush), which also saves the client a wake-up per piece.
+  pending_.append(ptr, size);
+  if (pending_.size() >= kMaxPending && !Flush()) return -1;
+  return static_cast<ssize_t>(size);
 }
 
-bool ClientConnection::WriteRaw(std::string_view data) {
+bool ClientConnection::Flush() {
+  if (pending_.empty()) return true;
+  const bool sent = SendAll(pending_);
+  pending_.clear();
+  if (pending_.capacity() > kMaxPending) pending_.shrink_to_fit();
+  return sent;
+}
+
+bool ClientConnection::WriteRaw(std::string_view data) { return Flush() && SendAll(data); }
+
+bool ClientConnection::SendAll(std::string_view data) {
   while (!data.empty()) {
-    if (!WaitFor(POLLOUT, timeouts_.write_sec, timeouts_.write_usec)) return false;
+    // Send first and poll only when the socket buffer is full: one system call per write.
     ssize_t n = ::send(socket_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      return false;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+      if (!WaitFor(POLLOUT, timeouts_.write_sec, timeouts_.write_usec)) return false;
+      continue;
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
 }
 
+// cpp-httplib asks for both addresses on every request; they are fixed per connection, so they
+// are looked up once.
 void ClientConnection::get_remote_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (::getpeername(socket_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    AddressOf(address, ip, port);
+  if (!remote_.known) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getpeername(socket_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      AddressOf(address, remote_.ip, remote_.port);
+      remote_.known = true;
+    }
   }
+  ip = remote_.ip;
+  port = remote_.port;
 }
 
 void ClientConnection::get_local_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (::getsockname(socket_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    AddressOf(address, ip, port);
+  if (!local_.known) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getsockname(socket_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      AddressOf(address, local_.ip, local_.port);
+      local_.known = true;
+    }
   }
+  ip = local_.ip;
+  port = local_.port;
 }
 
 bool ClientConnection::Gone() const { return PeerClosed(socket_); }
 
 std::string ClientConnection::TakeOver() {
+  Flush();
   taken_over_ = true;
   std::string rest(buffer_.data() + buffer_begin_, buffer_end_ - buffer_begin_);
   buffer_begin_ = buffer_end_ = 0;
@@ -150,6 +216,7 @@ std::string ClientConnection::TakeOver() {
 }
 
 bool ClientConnection::WaitForRequest(time_t timeout_sec, const std::atomic<bool>& stop) {
+  if (head_error_ != HeadError::kNone) return false;
   if (buffer_begin_ < buffer_end_) return true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
   while (!stop.load()) {
@@ -165,6 +232,11 @@ bool ClientConnection::WaitForRequest(time_t timeout_sec, const std::atomic<bool
 void ClientConnection::BeginRequest(bool close_after_response) {
   raw_response_ = false;
   close_after_response_ = close_after_response;
+  head_done_ = false;
+  head_bytes_ = 0;
+  head_tail_ = 0;
+  head_deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(head_limits_.timeout_ms);
 }
 
 }  // namespace nexus::gateway::http

@@ -5,7 +5,9 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,15 @@ struct ConnectionTimeouts {
   time_t read_usec = 0;
   time_t write_sec = 30;
   time_t write_usec = 0;
+};
+
+// Bounds on a request's head (request line and headers), which cpp-httplib itself only bounds
+// per line: without them a client could send headers forever, or one byte per read timeout.
+struct RequestHeadLimits {
+  // The whole head must arrive within this long of its first byte (slow-loris bound).
+  int64_t timeout_ms = 10'000;
+  // Largest head in bytes (header-flood bound).
+  size_t max_bytes = 64 << 10;
 };
 
 // One client TCP connection, served by GatewayHttpServer's own keep-alive loop; also the
@@ -29,7 +40,7 @@ struct ConnectionTimeouts {
 // request of that connection is being processed).
 class ClientConnection : public httplib::Stream {
  public:
-  ClientConnection(int socket, ConnectionTimeouts timeouts);
+  ClientConnection(int socket, ConnectionTimeouts timeouts, RequestHeadLimits head_limits = {});
 
   // The connection of the request the calling thread is serving, or nullptr.
   static ClientConnection* Current();
@@ -49,6 +60,9 @@ class ClientConnection : public httplib::Stream {
   // A handler writes the response itself: raw bytes go straight to the socket, and whatever
   // cpp-httplib writes for this request afterwards is discarded. False when the write failed.
   bool WriteRaw(std::string_view data);
+  // Sends what cpp-httplib wrote and is still held (see write()); the server calls it once a
+  // request is done. False when the send failed.
+  bool Flush();
   void BeginRawResponse() { raw_response_ = true; }
   bool raw_response() const { return raw_response_; }
   // Whether the response to the current request must end the connection (the request said so,
@@ -68,9 +82,27 @@ class ClientConnection : public httplib::Stream {
   // Called before each request of the keep-alive loop.
   void BeginRequest(bool close_after_response);
 
+  // Why reading the current request's head failed; once set, the connection reads nothing more.
+  enum class HeadError { kNone, kTooLarge, kTimeout };
+  HeadError head_error() const { return head_error_; }
+
  private:
   friend class CurrentConnectionScope;
   bool WaitFor(short events, time_t sec, time_t usec) const;
+  bool SendAll(std::string_view data);
+
+  struct Address {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+  };
+  // Held cpp-httplib output is sent at once beyond this size.
+  static constexpr size_t kMaxPending = 64 << 10;
+  // Waits for request bytes within the read timeout and, while the head is incomplete, the head
+  // deadline; false (head_error_ set when the deadline passed) when none came.
+  bool WaitForRequestBytes();
+  // Counts head bytes handed to cpp-httplib and notices the blank line that ends the head.
+  void TrackHead(const char* data, size_t size);
 
   int socket_;
   ConnectionTimeouts timeouts_;
@@ -80,6 +112,15 @@ class ClientConnection : public httplib::Stream {
   bool raw_response_ = false;
   bool close_after_response_ = false;
   bool taken_over_ = false;
+  std::string pending_;
+  mutable Address remote_;
+  mutable Address local_;
+  RequestHeadLimits head_limits_;
+  bool head_done_ = true;
+  size_t head_bytes_ = 0;
+  uint32_t head_tail_ = 0;  // the last four head bytes
+  std::chrono::steady_clock::time_point head_deadline_;
+  HeadError head_error_ = HeadError::kNone;
 };
 
 // Publishes a connection as Current() for the lifetime of the scope.

@@ -49,6 +49,25 @@ void DescribeBareError(const httplib::Request& req, httplib::Response& res) {
   }
 }
 
+// cpp-httplib answers 400 when the head could not be read; say why when the connection knows.
+bool DescribeHeadError(httplib::Response& res) {
+  ClientConnection* connection = ClientConnection::Current();
+  if (connection == nullptr) return false;
+  switch (connection->head_error()) {
+    case ClientConnection::HeadError::kTooLarge:
+      SendError(res, 431, "The request's header fields are too large.", "invalid_request_error",
+                "request_header_fields_too_large");
+      return true;
+    case ClientConnection::HeadError::kTimeout:
+      SendError(res, 408, "The request's header fields did not arrive in time.",
+                "invalid_request_error", "request_timeout");
+      return true;
+    case ClientConnection::HeadError::kNone:
+      return false;
+  }
+  return false;
+}
+
 void SendReply(httplib::Response& res, const HttpReply& reply) {
   res.status = reply.status;
   for (const auto& [name, value] : reply.headers) res.set_header(name, value);
@@ -114,15 +133,18 @@ std::string RequestIdOf(const httplib::Response& response) {
   return id.empty() ? NewRequestId() : id;
 }
 
-void InstallCommonHandlers(httplib::Server& server) {
-  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+void InstallCommonHandlers(httplib::Server& server, EdgeHooks hooks) {
+  server.set_pre_routing_handler([before = hooks.before](const httplib::Request& req,
+                                                         httplib::Response& res) {
     res.set_header(kRequestIdHeader, AcceptOrNewRequestId(req.get_header_value(kRequestIdHeader)));
+    if (before && before(req, res)) return httplib::Server::HandlerResponse::Handled;
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  if (hooks.after) server.set_post_routing_handler(hooks.after);
   server.set_error_handler(
       httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
         if (!res.has_header(kRequestIdHeader)) res.set_header(kRequestIdHeader, NewRequestId());
-        if (res.body.empty()) DescribeBareError(req, res);
+        if (!DescribeHeadError(res) && res.body.empty()) DescribeBareError(req, res);
         return httplib::Server::HandlerResponse::Handled;
       }));
   server.set_exception_handler(

@@ -28,9 +28,18 @@ struct GatewayEndpoints {
   std::function<void(int socket, const httplib::Request& upgrade)> websocket;
 };
 
+// Edge checks around every request (throttling, CORS; see admin::EdgeGuard). Unset: none.
+struct EdgeHooks {
+  // Runs before routing; true when it answered the request itself.
+  std::function<bool(const httplib::Request&, httplib::Response&)> before;
+  // Runs on every response just before it is written.
+  std::function<void(const httplib::Request&, httplib::Response&)> after;
+};
+
 // Request ids on every response, OpenAI-shaped bodies for cpp-httplib's own errors (404, 413,
-// 400) and for exceptions. Install before any route.
-void InstallCommonHandlers(httplib::Server& server);
+// 400, and 431/408 for an oversized or too slow request head) and for exceptions. Install before
+// any route.
+void InstallCommonHandlers(httplib::Server& server, EdgeHooks hooks = {});
 
 // POST /v1/chat/completions, POST /chat/completions, GET /v1/models, POST /v1/embeddings,
 // POST /api/tokens/count, GET /healthz, GET /readyz, GET /metrics, GET /ws/chat.

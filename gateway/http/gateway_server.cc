@@ -168,7 +168,7 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     std::lock_guard lock(connections_mutex_);
     connections_.insert(sock);
   }
-  ClientConnection connection(sock, options_.timeouts);
+  ClientConnection connection(sock, options_.timeouts, options_.head_limits);
   CurrentConnectionScope scope(&connection);
   bool result = false;
   size_t remaining = keep_alive_max_count_;
@@ -178,7 +178,9 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     bool closed = false;
     connection.BeginRequest(last);
     result = process_request(connection, last, closed, nullptr);
-    if (connection.taken_over() || !result || closed) break;
+    if (connection.taken_over()) break;
+    if (!connection.Flush()) result = false;
+    if (!result || closed) break;
     --remaining;
   }
   {

@@ -64,6 +64,7 @@ struct ServerOptions {
   size_t max_workers = 1024;
   int listen_backlog = 1024;
   ConnectionTimeouts timeouts;
+  RequestHeadLimits head_limits;
   time_t keep_alive_timeout_sec = 5;
   size_t keep_alive_max_count = 10000;
   size_t max_body_bytes = 4 << 20;

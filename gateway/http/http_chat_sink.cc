@@ -1,10 +1,8 @@
 #include "gateway/http/http_chat_sink.h"
 
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/strings/absl_view.h"
 
 namespace nexus::gateway::http {
 
@@ -31,6 +29,13 @@ bool HttpChatSink::StartStream(const HeaderList& headers) {
   absl::StrAppend(
       &head, "Connection: ", connection_.close_after_response() ? "close" : "keep-alive", "\r\n");
   absl::StrAppend(&head, "X-Request-Id: ", request_id_, "\r\n");
+  // Headers the edge set before routing (CORS for allowed origins, nosniff).
+  for (const auto& [name, value] : response_.headers) {
+    if (name.rfind("Access-Control-", 0) == 0 || name == "Vary" ||
+        name == "X-Content-Type-Options") {
+      absl::StrAppend(&head, name, ": ", value, "\r\n");
+    }
+  }
   for (const auto& [name, value] : headers) {
     if (name == "X-Request-Id") continue;
     absl::StrAppend(&head, name, ": ", value, "\r\n");
@@ -40,12 +45,31 @@ bool HttpChatSink::StartStream(const HeaderList& headers) {
   return !broken_;
 }
 
-bool HttpChatSink::WriteChunk(std::string_view payload) {
+namespace {
+
+// Appends `n` in hexadecimal (a chunk-size line of chunked encoding).
+void AppendHex(size_t n, std::string& out) {
+  char digits[16];
+  size_t i = sizeof(digits);
+  do {
+    digits[--i] = "0123456789abcdef"[n & 0xF];
+    n >>= 4;
+  } while (n != 0);
+  out.append(digits + i, sizeof(digits) - i);
+}
+
+}  // namespace
+
+bool HttpChatSink::WriteChunk(std::string_view prefix, std::string_view payload,
+                              std::string_view suffix) {
   if (broken_) return false;
-  char size[24];
-  int length = std::snprintf(size, sizeof(size), "%zx\r\n", payload.size());
-  chunk_.assign(size, static_cast<size_t>(length));
+  // One buffer and one send per event: chunk size, the SSE framing and the data together.
+  chunk_.clear();
+  AppendHex(prefix.size() + payload.size() + suffix.size(), chunk_);
+  chunk_.append("\r\n");
+  chunk_.append(prefix);
   chunk_.append(payload);
+  chunk_.append(suffix);
   chunk_.append("\r\n");
   broken_ = !connection_.WriteRaw(chunk_);
   return !broken_;
@@ -53,13 +77,21 @@ bool HttpChatSink::WriteChunk(std::string_view payload) {
 
 bool HttpChatSink::SendEvent(std::string_view data) {
   if (!streaming_ || ended_) return false;
-  return WriteChunk(absl::StrCat("data: ", Av(data), "\n\n"));
+  return WriteChunk("data: ", data, "\n\n");
 }
 
 void HttpChatSink::EndStream() {
   if (!streaming_ || ended_) return;
-  WriteChunk("data: [DONE]\n\n");
-  Finish();
+  // The [DONE] event and the end of the chunked body leave in one send.
+  constexpr std::string_view kDone = "data: [DONE]\n\n";
+  ended_ = true;
+  if (broken_) return;
+  chunk_.clear();
+  AppendHex(kDone.size(), chunk_);
+  chunk_.append("\r\n");
+  chunk_.append(kDone);
+  chunk_.append("\r\n0\r\n\r\n");
+  broken_ = !connection_.WriteRaw(chunk_);
 }
 
 void HttpChatSink::Finish() {

@@ -118,8 +118,14 @@ size_t HttplibUpstreamClient::idle_connections() const {
   return n;
 }
 
-std::unique_ptr<HttplibUpstreamClient::Connection> HttplibUpstreamClient::Open(
+absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstreamClient::Open(
     const UpstreamUrl& url) const {
+  std::string pinned_ip;
+  if (options_.address_guard != nullptr) {
+    absl::StatusOr<IpAddress> ip = options_.address_guard->Resolve(url.host, url.port);
+    if (!ip.ok()) return ip.status();
+    pinned_ip = ip->ToString();
+  }
   auto connection = std::make_unique<Connection>();
   if (url.tls) {
     auto tls = std::make_unique<httplib::SSLClient>(url.host, url.port);
@@ -140,6 +146,8 @@ std::unique_ptr<HttplibUpstreamClient::Connection> HttplibUpstreamClient::Open(
   c.set_read_timeout(rs, ru);
   auto [ws, wu] = SecUsec(options_.write_timeout);
   c.set_write_timeout(ws, wu);
+  // Connect to exactly the address checked above: a second lookup could answer differently.
+  if (!pinned_ip.empty()) c.set_hostname_addr_map({{url.host, pinned_ip}});
   SocketWatch* watch = &connection->watch;
   c.set_socket_options([watch](int sock) {
     int on = 1;
@@ -149,7 +157,7 @@ std::unique_ptr<HttplibUpstreamClient::Connection> HttplibUpstreamClient::Open(
   return connection;
 }
 
-std::unique_ptr<HttplibUpstreamClient::Connection> HttplibUpstreamClient::Acquire(
+absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstreamClient::Acquire(
     const UpstreamUrl& url, bool& reused) {
   std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
   {
@@ -238,7 +246,12 @@ UpstreamOutcome HttplibUpstreamClient::Send(const UpstreamRequest& request,
   const std::string where = url->Authority();
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
-    std::unique_ptr<Connection> connection = Acquire(*url, reused);
+    absl::StatusOr<std::unique_ptr<Connection>> acquired = Acquire(*url, reused);
+    if (!acquired.ok()) {
+      out.status = acquired.status();
+      return out;
+    }
+    std::unique_ptr<Connection> connection = *std::move(acquired);
     Exchange ex = Run(*connection, *url, request, handler, cancel);
     const bool cancelled = cancel.cancelled() || ex.handler_stopped;
     // A pooled connection the server closed while idle fails at once, before any response.

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/upstream/address_policy.h"
 #include "gateway/upstream/upstream_client.h"
 #include "gateway/upstream/upstream_url.h"
 
@@ -28,6 +30,9 @@ struct HttplibUpstreamClientOptions {
   // Idle connections older than this are closed instead of reused (servers drop idle
   // connections after their own keep-alive timeout).
   absl::Duration max_idle_time = absl::Seconds(30);
+  // When set, every new connection resolves the host through it and connects to exactly the
+  // address it allowed (PERMISSION_DENIED otherwise). Must outlive the client.
+  const UpstreamAddressGuard* address_guard = nullptr;
 };
 
 // UpstreamClient over cpp-httplib. Each call takes an idle connection to the upstream host from
@@ -59,9 +64,9 @@ class HttplibUpstreamClient : public UpstreamClient {
   struct Connection;
   struct Exchange;
 
-  std::unique_ptr<Connection> Acquire(const UpstreamUrl& url, bool& reused);
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire(const UpstreamUrl& url, bool& reused);
   void Release(const UpstreamUrl& url, std::unique_ptr<Connection> connection);
-  std::unique_ptr<Connection> Open(const UpstreamUrl& url) const;
+  absl::StatusOr<std::unique_ptr<Connection>> Open(const UpstreamUrl& url) const;
   Exchange Run(Connection& connection, const UpstreamUrl& url, const UpstreamRequest& request,
                UpstreamHandler& handler, CancelToken& cancel) const;
 

@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "gateway/upstream/address_policy.h"
 #include "registry/app/registry_app.h"
 #include "services/grpc/server_runner.h"
 #include "stats/app/stats_server.h"
@@ -319,6 +320,36 @@ TEST_F(AdminApiTest, StatsSummaryTimeSeriesAndBreakdown) {
             "group_by");
   EXPECT_EQ(Do("GET", "/api/admin/stats/summary?start=yesterday").body["error"]["param"], "start");
   EXPECT_EQ(Do("GET", "/api/admin/stats/summary?start=2027-01-15T07:00:00Z").status, 200);
+}
+
+TEST_F(AdminApiTest, BaseUrlsAimedAtOurOwnServicesOrMetadataAreRefused) {
+  AddressPolicyOptions policy;
+  policy.deny_endpoints = OwnEndpoints({{"the gateway's own port", "127.0.0.1:8001"},
+                                        {"the registry's gRPC port", "127.0.0.1:50051"}});
+  UpstreamAddressGuard guard((AddressPolicy(policy)));
+  AdminApiOptions options;
+  options.check_base_url = [&guard](std::string_view url) { return guard.CheckBaseUrl(url); };
+  api_ = std::make_unique<AdminApi>(*registry_stub_, *stats_stub_, clock_, options);
+
+  for (const char* url : {"http://127.0.0.1:8001/v1", "http://localhost:50051",
+                          "http://169.254.169.254/latest/meta-data", "http://[fe80::1]/v1",
+                          "http://0.0.0.0:8001/v1"}) {
+    Reply r = Do("POST", "/api/admin/providers",
+                 {{"name", "evil"}, {"base_url", url}, {"api_key", "sk-secret-evil-WXYZ"}});
+    EXPECT_EQ(r.status, 400) << url << r.body;
+    EXPECT_EQ(r.body["error"]["param"], "base_url") << url;
+    EXPECT_NE(r.body["error"]["message"].get<std::string>().find("not allowed"), std::string::npos)
+        << r.body;
+  }
+  EXPECT_TRUE(Do("GET", "/api/admin/providers").body["data"].empty());
+
+  const int64_t id = CreateProvider("fine");  // another loopback port is allowed
+  const std::string item = "/api/admin/providers/" + std::to_string(id);
+  Reply patch = Do("PATCH", item, {{"base_url", "http://127.0.0.1:8001/v1"}});
+  EXPECT_EQ(patch.status, 400) << patch.body;
+  EXPECT_EQ(patch.body["error"]["param"], "base_url");
+  EXPECT_EQ(Do("GET", item).body["base_url"], "http://127.0.0.1:9/v1");
+  EXPECT_EQ(Do("PATCH", item, {{"description", "no url change"}}).status, 200);
 }
 
 TEST_F(AdminApiTest, UnreachableRegistryIs503) {
