@@ -1,6 +1,7 @@
 #include "stats/store/usage_ingest.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "stats/domain/range_split.h"
 #include "stats/store/usage_schema.h"
@@ -15,10 +16,11 @@ constexpr const char* kInsertLog =
     "time_to_first_token_ms, upstream_latency_ms) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
-std::string UpsertSql(const std::string& table, bool dimensional) {
-  const std::string keys =
-      dimensional ? "bucket_ms, provider_id, model, key_id" : std::string("bucket_ms");
-  const int key_count = dimensional ? 4 : 1;
+std::string UpsertSql(Level level, Rollup rollup) {
+  const std::vector<std::string> key_columns = RollupKeyColumns(rollup);
+  const std::string keys = absl::StrJoin(key_columns, ", ");
+  const std::string all_keys = keys.empty() ? "bucket_ms" : absl::StrCat("bucket_ms, ", keys);
+  const int key_count = 1 + static_cast<int>(key_columns.size());
   const int metric_count = 7 + kLatencyBuckets;
   std::string placeholders;
   for (int i = 0; i < key_count + metric_count; ++i) absl::StrAppend(&placeholders, i ? ",?" : "?");
@@ -28,8 +30,9 @@ std::string UpsertSql(const std::string& table, bool dimensional) {
     absl::StrAppend(&updates, updates.empty() ? "" : ", ", column, " = ", column, " + excluded.",
                     column);
   }
-  return absl::StrCat("INSERT INTO ", table, " (", keys, ", ", columns, ") VALUES (", placeholders,
-                      ") ON CONFLICT (", keys, ") DO UPDATE SET ", updates);
+  return absl::StrCat("INSERT INTO ", RollupTable(level, rollup), " (", all_keys, ", ", columns,
+                      ") VALUES (", placeholders, ") ON CONFLICT (", all_keys, ") DO UPDATE SET ",
+                      updates);
 }
 
 void BindMetrics(SQLite::Statement& statement, int first_index, const Metrics& m) {
@@ -52,10 +55,10 @@ UsageIngest::UsageIngest(SQLite::Database& db)
                         "INSERT OR REPLACE INTO conversations (conversation_id, first_ms, "
                         "first_request_id, key_id, provider_id, model) VALUES (?,?,?,?,?,?)") {
   for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
-    dimensional_upserts_.push_back(
-        std::make_unique<SQLite::Statement>(db, UpsertSql(RollupTable(level, true), true)));
-    overall_upserts_.push_back(
-        std::make_unique<SQLite::Statement>(db, UpsertSql(RollupTable(level, false), false)));
+    for (Rollup rollup : kAllRollups) {
+      upserts_.push_back(
+          {level, rollup, std::make_unique<SQLite::Statement>(db, UpsertSql(level, rollup))});
+    }
   }
 }
 
@@ -116,39 +119,35 @@ bool UsageIngest::TakeConversation(const UsageEvent& e) {
 }
 
 void UsageIngest::Flush() {
-  for (int i = 0; i < 3; ++i) {
-    const int64_t width = LevelWidthMs(static_cast<Level>(static_cast<int>(Level::kMinute) + i));
-    std::map<RollupKey, Metrics> dimensional;
-    std::map<int64_t, Metrics> overall;
+  for (RollupUpsert& upsert : upserts_) {
+    const int64_t width = LevelWidthMs(upsert.level);
+    std::map<RollupKey, Metrics> rows;
     for (const auto& [key, metrics] : minute_deltas_) {
-      int64_t bucket = FloorTo(key.bucket_ms, width);
-      dimensional[RollupKey{bucket, key.provider_id, key.model, key.key_id}].Add(metrics);
-      overall[bucket].Add(metrics);
+      rows[Project(key, upsert.rollup, width)].Add(metrics);
     }
-    UpsertDimensional(*dimensional_upserts_[i], dimensional);
-    UpsertOverall(*overall_upserts_[i], overall);
+    Upsert(*upsert.statement, upsert.rollup, rows);
   }
   minute_deltas_.clear();
 }
 
-void UsageIngest::UpsertDimensional(SQLite::Statement& upsert,
-                                    const std::map<RollupKey, Metrics>& rows) {
-  for (const auto& [key, metrics] : rows) {
-    upsert.reset();
-    upsert.bind(1, key.bucket_ms);
-    upsert.bind(2, key.provider_id);
-    upsert.bindNoCopy(3, key.model);
-    upsert.bind(4, key.key_id);
-    BindMetrics(upsert, 5, metrics);
-    upsert.exec();
-  }
+UsageIngest::RollupKey UsageIngest::Project(const RollupKey& key, Rollup rollup, int64_t width) {
+  RollupKey out{.bucket_ms = FloorTo(key.bucket_ms, width)};
+  if (rollup == Rollup::kProvider || rollup == Rollup::kFull) out.provider_id = key.provider_id;
+  if (rollup == Rollup::kModel || rollup == Rollup::kFull) out.model = key.model;
+  if (rollup == Rollup::kKey || rollup == Rollup::kFull) out.key_id = key.key_id;
+  return out;
 }
 
-void UsageIngest::UpsertOverall(SQLite::Statement& upsert, const std::map<int64_t, Metrics>& rows) {
-  for (const auto& [bucket, metrics] : rows) {
+void UsageIngest::Upsert(SQLite::Statement& upsert, Rollup rollup,
+                         const std::map<RollupKey, Metrics>& rows) {
+  for (const auto& [key, metrics] : rows) {
     upsert.reset();
-    upsert.bind(1, bucket);
-    BindMetrics(upsert, 2, metrics);
+    int i = 1;
+    upsert.bind(i++, key.bucket_ms);
+    if (rollup == Rollup::kProvider || rollup == Rollup::kFull) upsert.bind(i++, key.provider_id);
+    if (rollup == Rollup::kModel || rollup == Rollup::kFull) upsert.bindNoCopy(i++, key.model);
+    if (rollup == Rollup::kKey || rollup == Rollup::kFull) upsert.bind(i++, key.key_id);
+    BindMetrics(upsert, i, metrics);
     upsert.exec();
   }
 }

@@ -11,14 +11,17 @@
 #include <vector>
 
 #include "stats/domain/query.h"
+#include "stats/domain/range_split.h"
 #include "stats/domain/usage.h"
+#include "stats/store/usage_schema.h"
 
 namespace nexus::stats {
 
 // The work of write transactions: raw rows go in one by one (INSERT OR IGNORE on request_id
-// decides duplicates), rollup deltas are summed in memory and written once per rollup row at
-// Flush(). Lives as long as the writer connection so that its statements are prepared once;
-// call Begin() at the start of every transaction. Throws SQLite::Exception like SQLiteCpp does.
+// decides duplicates), rollup deltas are summed in memory and written once per rollup row of
+// every rollup table (see Rollup) at Flush(). Lives as long as the writer connection so that its
+// statements are prepared once; call Begin() at the start of every transaction. Throws
+// SQLite::Exception like SQLiteCpp does.
 class UsageIngest {
  public:
   explicit UsageIngest(SQLite::Database& db);
@@ -33,26 +36,31 @@ class UsageIngest {
 
  private:
   struct RollupKey {
-    int64_t bucket_ms;
-    int64_t provider_id;
-    std::string model;
-    int64_t key_id;
+    int64_t bucket_ms = 0;
+    int64_t provider_id = 0;
+    std::string model{};
+    int64_t key_id = 0;
     auto operator<=>(const RollupKey&) const = default;
+  };
+  struct RollupUpsert {
+    Level level;
+    Rollup rollup;
+    std::unique_ptr<SQLite::Statement> statement;
   };
 
   // Tracks the conversation's first request; true when `event` is that first request now. A
   // late event that is earlier than the recorded first one takes the conversation over, and the
   // old first request's rollup row gives it back.
   bool TakeConversation(const UsageEvent& event);
-  void UpsertDimensional(SQLite::Statement& upsert, const std::map<RollupKey, Metrics>& rows);
-  void UpsertOverall(SQLite::Statement& upsert, const std::map<int64_t, Metrics>& rows);
+  // The key of `rollup` at bucket width `width` that a minute key's deltas add to.
+  static RollupKey Project(const RollupKey& key, Rollup rollup, int64_t width);
+  void Upsert(SQLite::Statement& upsert, Rollup rollup, const std::map<RollupKey, Metrics>& rows);
 
   SQLite::Statement insert_log_;
   SQLite::Statement find_conversation_;
   SQLite::Statement put_conversation_;
-  // Per level (minute, hour, day): the dimensional and the overall upsert.
-  std::vector<std::unique_ptr<SQLite::Statement>> dimensional_upserts_;
-  std::vector<std::unique_ptr<SQLite::Statement>> overall_upserts_;
+  // Per level (minute, hour, day) and rollup table, its prepared upsert.
+  std::vector<RollupUpsert> upserts_;
   std::map<RollupKey, Metrics> minute_deltas_;
 };
 

@@ -50,13 +50,14 @@ Metrics MetricsFromRow(SQLite::Statement& row, int first_column) {
 
 void ReadRollup(SQLite::Database& db, Level level, int64_t start, int64_t end, const ReadSpec& spec,
                 GroupedMetrics& out) {
-  const bool dimensional = spec.filter.HasDimensionFilter() || spec.group_by != GroupBy::kNone;
+  // RollupFor picks a table that has every column the filter and the grouping name.
+  const Rollup rollup = RollupFor(spec.filter, spec.group_by);
   DimensionClause dims(spec.filter, "");
   const std::string bucket = BucketExpression(spec.series_width_ms, "bucket_ms");
   const std::string group = GroupColumn(spec.group_by, "");
   SQLite::Statement query(
       db, absl::StrCat("SELECT ", bucket, ", ", group, SumColumns(), " FROM ",
-                       RollupTable(level, dimensional), " WHERE bucket_ms >= ? AND bucket_ms < ?",
+                       RollupTable(level, rollup), " WHERE bucket_ms >= ? AND bucket_ms < ?",
                        dims.sql(), " GROUP BY 1, 2"));
   query.bind(1, start);
   query.bind(2, end);

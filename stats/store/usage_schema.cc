@@ -3,6 +3,8 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "stats/domain/latency_histogram.h"
 
 namespace nexus::stats {
@@ -65,24 +67,86 @@ CREATE TABLE conversations (
 )sql";
   const std::string columns = MetricColumnDefinitions();
   for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
-    absl::StrAppend(&sql, "CREATE TABLE ", RollupTable(level, true),
+    absl::StrAppend(&sql, "CREATE TABLE ", RollupTable(level, Rollup::kFull),
                     " (\n  bucket_ms INTEGER NOT NULL,\n  provider_id INTEGER NOT NULL,\n"
                     "  model TEXT NOT NULL,\n  key_id INTEGER NOT NULL",
                     columns,
                     ",\n  PRIMARY KEY (bucket_ms, provider_id, model, key_id)\n) WITHOUT ROWID;\n");
-    absl::StrAppend(&sql, "CREATE TABLE ", RollupTable(level, false),
+    absl::StrAppend(&sql, "CREATE TABLE ", RollupTable(level, Rollup::kOverall),
                     " (\n  bucket_ms INTEGER PRIMARY KEY", columns, "\n) WITHOUT ROWID;\n");
+  }
+  return sql;
+}
+
+// Version 2: the single-dimension rollups, filled from the provider × model × key ones.
+std::string BuildSchemaV2() {
+  const std::string columns = MetricColumnDefinitions();
+  std::string sums;
+  for (absl::string_view column : absl::StrSplit(MetricColumns(), ", ")) {
+    absl::StrAppend(&sums, ", SUM(", column, ")");
+  }
+  std::string sql;
+  for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
+    for (Rollup rollup : {Rollup::kProvider, Rollup::kModel, Rollup::kKey}) {
+      const std::string table = RollupTable(level, rollup);
+      const std::string key = RollupKeyColumns(rollup)[0];
+      const char* type = rollup == Rollup::kModel ? "TEXT" : "INTEGER";
+      absl::StrAppend(&sql, "CREATE TABLE ", table, " (\n  bucket_ms INTEGER NOT NULL,\n  ", key,
+                      " ", type, " NOT NULL", columns, ",\n  PRIMARY KEY (bucket_ms, ", key,
+                      ")\n) WITHOUT ROWID;\n");
+      absl::StrAppend(&sql, "INSERT INTO ", table, " (bucket_ms, ", key, ", ", MetricColumns(),
+                      ") SELECT bucket_ms, ", key, sums, " FROM ",
+                      RollupTable(level, Rollup::kFull), " GROUP BY bucket_ms, ", key, ";\n");
+    }
   }
   return sql;
 }
 
 }  // namespace
 
-std::string RollupTable(Level level, bool dimensional) {
+std::string RollupTable(Level level, Rollup rollup) {
   const char* base = level == Level::kMinute ? "rollup_minute"
                      : level == Level::kHour ? "rollup_hour"
                                              : "rollup_day";
-  return dimensional ? base : absl::StrCat(base, "_all");
+  switch (rollup) {
+    case Rollup::kOverall:
+      return absl::StrCat(base, "_all");
+    case Rollup::kProvider:
+      return absl::StrCat(base, "_provider");
+    case Rollup::kModel:
+      return absl::StrCat(base, "_model");
+    case Rollup::kKey:
+      return absl::StrCat(base, "_key");
+    case Rollup::kFull:
+      break;
+  }
+  return base;
+}
+
+std::vector<std::string> RollupKeyColumns(Rollup rollup) {
+  switch (rollup) {
+    case Rollup::kOverall:
+      return {};
+    case Rollup::kProvider:
+      return {"provider_id"};
+    case Rollup::kModel:
+      return {"model"};
+    case Rollup::kKey:
+      return {"key_id"};
+    case Rollup::kFull:
+      break;
+  }
+  return {"provider_id", "model", "key_id"};
+}
+
+Rollup RollupFor(const Filter& filter, GroupBy group_by) {
+  const bool provider = !filter.provider_ids.empty() || group_by == GroupBy::kProvider;
+  const bool model = !filter.models.empty() || group_by == GroupBy::kModel;
+  const bool key = !filter.key_ids.empty() || group_by == GroupBy::kKey;
+  const int dimensions = int{provider} + int{model} + int{key};
+  if (dimensions == 0) return Rollup::kOverall;
+  if (dimensions > 1) return Rollup::kFull;
+  return provider ? Rollup::kProvider : model ? Rollup::kModel : Rollup::kKey;
 }
 
 const std::string& MetricColumns() {
@@ -92,8 +156,10 @@ const std::string& MetricColumns() {
 
 std::span<const sqlite::Migration> UsageMigrations() {
   static const std::string* const kV1 = new std::string(BuildSchemaV1());
-  static const std::array<sqlite::Migration, 1> kMigrations = {
+  static const std::string* const kV2 = new std::string(BuildSchemaV2());
+  static const std::array<sqlite::Migration, 2> kMigrations = {
       sqlite::Migration{1, *kV1},
+      sqlite::Migration{2, *kV2},
   };
   return kMigrations;
 }

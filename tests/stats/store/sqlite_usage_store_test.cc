@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "stats/store/usage_schema.h"
 #include "tests/support/temp_dir.h"
 
 namespace nexus::stats {
@@ -165,6 +166,69 @@ TEST_F(SqliteUsageStoreTest, ConcurrentWritersShareCommitsWithoutLosingOrDoublin
   for (auto& thread : threads) thread.join();
   // Even batches: 4 distinct owners; odd batches: owners 0 and 2 only.
   EXPECT_EQ(SumAll().requests, (13 * 4 + 12 * 2) * kPerBatch);
+}
+
+TEST(RollupForTest, PicksTheNarrowestTableWithEveryNeededColumn) {
+  EXPECT_EQ(RollupFor({}, GroupBy::kNone), Rollup::kOverall);
+  EXPECT_EQ(RollupFor({}, GroupBy::kModel), Rollup::kModel);
+  EXPECT_EQ(RollupFor({.models = {"m"}}, GroupBy::kModel), Rollup::kModel);
+  EXPECT_EQ(RollupFor({.provider_ids = {1}}, GroupBy::kNone), Rollup::kProvider);
+  EXPECT_EQ(RollupFor({.key_ids = {3}}, GroupBy::kKey), Rollup::kKey);
+  EXPECT_EQ(RollupFor({.key_ids = {3}}, GroupBy::kModel), Rollup::kFull);
+  EXPECT_EQ(RollupFor({.provider_ids = {1}, .models = {"m"}}, GroupBy::kNone), Rollup::kFull);
+}
+
+TEST_F(SqliteUsageStoreTest, UpgradeFromVersionOneFillsTheSingleDimensionRollups) {
+  std::vector<UsageEvent> batch;
+  for (int i = 0; i < 300; ++i) {
+    UsageEvent e = Event(absl::StrCat("r", i), kT0 + i * 7 * kMinuteMs, i % 4 ? "" : "c", i, 1);
+    e.key_id = i % 9;
+    e.provider_id = 1 + i % 2;
+    e.model = absl::StrCat("m", i % 5);
+    batch.push_back(e);
+  }
+  ASSERT_TRUE(store_->Insert(batch).ok());
+  const Filter everything{.start_ms = kT0 - kDayMs, .end_ms = kT0 + 10 * kDayMs};
+  auto before = store_->Sum(everything, GroupBy::kModel);
+  ASSERT_TRUE(before.ok()) << before.status();
+  store_.reset();
+  {
+    // What a version-1 database looks like: no single-dimension rollups.
+    SQLite::Database db(dir_.path() + "/stats.db", SQLite::OPEN_READWRITE);
+    for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
+      for (Rollup rollup : {Rollup::kProvider, Rollup::kModel, Rollup::kKey}) {
+        db.exec(absl::StrCat("DROP TABLE ", RollupTable(level, rollup)));
+      }
+    }
+    db.exec("PRAGMA user_version = 1");
+  }
+  auto reopened = SqliteUsageStore::Open(dir_.path() + "/stats.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  auto after = store_->Sum(everything, GroupBy::kModel);  // now read from rollup_*_model
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->size(), before->size());
+  for (size_t i = 0; i < after->size(); ++i) {
+    EXPECT_EQ((*after)[i].group, (*before)[i].group);
+    EXPECT_EQ((*after)[i].metrics.requests, (*before)[i].metrics.requests);
+    EXPECT_EQ((*after)[i].metrics.total_tokens, (*before)[i].metrics.total_tokens);
+    EXPECT_EQ((*after)[i].metrics.new_conversations, (*before)[i].metrics.new_conversations);
+    EXPECT_EQ((*after)[i].metrics.latency, (*before)[i].metrics.latency);
+  }
+  for (GroupBy group_by : {GroupBy::kProvider, GroupBy::kKey}) {
+    auto rows = store_->Sum(everything, group_by);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    int64_t requests = 0;
+    for (const BreakdownRow& row : *rows) requests += row.metrics.requests;
+    EXPECT_EQ(requests, 300);
+  }
+  // New events keep the upgraded tables in step.
+  ASSERT_TRUE(store_->Insert(std::vector{Event("late", kT0 + 5)}).ok());
+  auto by_key =
+      store_->Sum({.start_ms = kT0, .end_ms = kT0 + kMinuteMs, .key_ids = {7}}, GroupBy::kKey);
+  ASSERT_TRUE(by_key.ok()) << by_key.status();
+  ASSERT_EQ(by_key->size(), 1u);
+  EXPECT_EQ((*by_key)[0].metrics.requests, 1);
 }
 
 }  // namespace

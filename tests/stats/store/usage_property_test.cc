@@ -179,8 +179,8 @@ TEST_P(UsagePropertyTest, RollupsMatchTheRawLogUnderRandomBatchesWithDuplicates)
   int64_t conversations = db.execAndGet("SELECT COUNT(*) FROM conversations").getInt64();
   EXPECT_EQ(raw_requests, static_cast<int64_t>(oracle.events().size()));
   for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
-    for (bool dimensional : {true, false}) {
-      std::string table = RollupTable(level, dimensional);
+    for (Rollup rollup : kAllRollups) {
+      std::string table = RollupTable(level, rollup);
       SQLite::Statement sums(db, absl::StrCat("SELECT SUM(requests), SUM(total_tokens), "
                                               "SUM(rounds), SUM(new_conversations) FROM ",
                                               table));
