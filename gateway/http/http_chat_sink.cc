@@ -41,7 +41,9 @@ bool HttpChatSink::StartStream(const HeaderList& headers) {
     absl::StrAppend(&head, name, ": ", value, "\r\n");
   }
   head += "\r\n";
-  broken_ = !connection_.WriteRaw(head);
+  // The head leaves with the first event (one send, one client wake-up); a gone client shows
+  // on that write.
+  pending_head_ = std::move(head);
   return !broken_;
 }
 
@@ -64,7 +66,7 @@ bool HttpChatSink::WriteChunk(std::string_view prefix, std::string_view payload,
                               std::string_view suffix) {
   if (broken_) return false;
   // One buffer and one send per event: chunk size, the SSE framing and the data together.
-  chunk_.clear();
+  TakeHead();
   AppendHex(prefix.size() + payload.size() + suffix.size(), chunk_);
   chunk_.append("\r\n");
   chunk_.append(prefix);
@@ -86,7 +88,7 @@ void HttpChatSink::EndStream() {
   constexpr std::string_view kDone = "data: [DONE]\n\n";
   ended_ = true;
   if (broken_) return;
-  chunk_.clear();
+  TakeHead();
   AppendHex(kDone.size(), chunk_);
   chunk_.append("\r\n");
   chunk_.append(kDone);
@@ -97,7 +99,15 @@ void HttpChatSink::EndStream() {
 void HttpChatSink::Finish() {
   if (!streaming_ || ended_) return;
   ended_ = true;
-  if (!broken_) broken_ = !connection_.WriteRaw("0\r\n\r\n");
+  if (broken_) return;
+  TakeHead();
+  chunk_.append("0\r\n\r\n");
+  broken_ = !connection_.WriteRaw(chunk_);
+}
+
+void HttpChatSink::TakeHead() {
+  chunk_.clear();
+  chunk_.swap(pending_head_);
 }
 
 bool HttpChatSink::ClientGone() { return broken_ || connection_.Gone(); }

@@ -32,12 +32,15 @@ class HttpChatSink : public ChatResponseSink {
   void Finish();
 
  private:
-  bool WriteChunk(std::string_view payload);
+  bool WriteChunk(std::string_view prefix, std::string_view payload, std::string_view suffix);
+  // Starts chunk_ with the response head when it has not been sent yet.
+  void TakeHead();
 
   ClientConnection& connection_;
   httplib::Response& response_;
   std::string request_id_;
   std::string chunk_;
+  std::string pending_head_;
   bool streaming_ = false;
   bool ended_ = false;
   std::atomic<bool> broken_{false};
