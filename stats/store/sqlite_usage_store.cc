@@ -56,10 +56,9 @@ absl::Status ParsePageToken(const std::string& token, int64_t* timestamp_ms, int
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::Open(
-    const std::string& path, const sqlite::DatabaseOptions& options,
-    const GroupCommitter::Options& commit_options) {
+    const std::string& path, const SqliteUsageStoreOptions& options) {
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
-      sqlite::Database::Open(path, UsageMigrations(), options);
+      sqlite::Database::Open(path, UsageMigrations(), options.database);
   if (!db.ok()) return db.status();
   // The writer touches the request_id index at random places: a large page cache keeps it warm.
   absl::Status tuned = (*db)->Write([](SQLite::Database& writer) {
@@ -76,15 +75,16 @@ absl::StatusOr<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::Open(
     return absl::OkStatus();
   });
   if (!tuned.ok()) return tuned;
-  return std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(std::move(*db), commit_options));
+  return std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(std::move(*db), options));
 }
 
 SqliteUsageStore::SqliteUsageStore(std::unique_ptr<sqlite::Database> db,
-                                   const GroupCommitter::Options& commit_options)
-    : db_(std::move(db)),
+                                   const SqliteUsageStoreOptions& options)
+    : clock_(options.clock != nullptr ? *options.clock : system_clock_),
+      db_(std::move(db)),
       committer_(
           [this](std::span<GroupCommitter::Batch* const> group) { return WriteGroup(group); },
-          commit_options) {}
+          options.commit) {}
 
 absl::StatusOr<std::vector<bool>> SqliteUsageStore::Insert(std::span<const UsageEvent> events) {
   return committer_.Submit(events);
@@ -99,7 +99,9 @@ absl::Status SqliteUsageStore::WriteGroup(std::span<GroupCommitter::Batch* const
       batch->stored.reserve(batch->events.size());
       for (const UsageEvent& event : batch->events) batch->stored.push_back(ingest_->Add(event));
     }
-    ingest_->Flush();
+    // A minute is folded once the next one is over too: events arrive a little after their
+    // timestamps, and late ones are still counted exactly (they update every level at once).
+    ingest_->Flush(absl::ToUnixMillis(clock_.Now()) - kMinuteMs);
     return absl::OkStatus();
   });
 }

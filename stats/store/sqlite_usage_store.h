@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "services/clock/clock.h"
 #include "services/sqlite/database.h"
 #include "stats/domain/range_split.h"
 #include "stats/store/group_committer.h"
@@ -11,6 +12,14 @@
 #include "stats/store/usage_store.h"
 
 namespace nexus::stats {
+
+struct SqliteUsageStoreOptions {
+  sqlite::DatabaseOptions database{};
+  GroupCommitter::Options commit{};
+  // Says when a minute is over, so that it is folded into the hour and day rollups (see
+  // UsageIngest); nullptr = the system clock.
+  const Clock* clock = nullptr;
+};
 
 // UsageStore on one SQLite database (WAL, one writer). Each insert writes the raw log row and
 // updates the minute, hour and day rollups (per provider × model × key and over everything) in
@@ -21,8 +30,7 @@ class SqliteUsageStore : public UsageStore {
  public:
   // Opens or creates the database at `path` (":memory:" is not supported: readers need a file).
   static absl::StatusOr<std::unique_ptr<SqliteUsageStore>> Open(
-      const std::string& path, const sqlite::DatabaseOptions& options = {},
-      const GroupCommitter::Options& commit_options = {});
+      const std::string& path, const SqliteUsageStoreOptions& options = {});
 
   absl::StatusOr<std::vector<bool>> Insert(std::span<const UsageEvent> events) override;
   absl::StatusOr<std::vector<BreakdownRow>> Sum(const Filter& filter, GroupBy group_by) override;
@@ -31,12 +39,13 @@ class SqliteUsageStore : public UsageStore {
   absl::StatusOr<int64_t> PruneLog(int64_t before_ms, int max_rows) override;
 
  private:
-  SqliteUsageStore(std::unique_ptr<sqlite::Database> db,
-                   const GroupCommitter::Options& commit_options);
+  SqliteUsageStore(std::unique_ptr<sqlite::Database> db, const SqliteUsageStoreOptions& options);
 
   // Writes the batches in one transaction, filling each one's `stored`.
   absl::Status WriteGroup(std::span<GroupCommitter::Batch* const> group);
 
+  SystemClock system_clock_;
+  const Clock& clock_;
   std::unique_ptr<sqlite::Database> db_;
   // Prepared on the writer connection at the first write; used only inside db_->Write.
   std::unique_ptr<UsageIngest> ingest_;

@@ -35,6 +35,27 @@ std::string UpsertSql(Level level, Rollup rollup) {
                       updates);
 }
 
+// Adds the minute rows of [?1, ?2) of one rollup into the same rollup at a coarser level.
+std::string FoldSql(Level level, Rollup rollup) {
+  const std::vector<std::string> key_columns = RollupKeyColumns(rollup);
+  const std::string keys = absl::StrJoin(key_columns, ", ");
+  const std::string all_keys = keys.empty() ? "bucket_ms" : absl::StrCat("bucket_ms, ", keys);
+  const std::string group_keys = keys.empty() ? "1" : absl::StrCat("1, ", keys);
+  const int64_t width = LevelWidthMs(level);
+  const std::string& columns = MetricColumns();
+  std::string sums, updates;
+  for (absl::string_view column : absl::StrSplit(columns, ", ")) {
+    absl::StrAppend(&sums, ", SUM(", column, ")");
+    absl::StrAppend(&updates, updates.empty() ? "" : ", ", column, " = ", column, " + excluded.",
+                    column);
+  }
+  return absl::StrCat("INSERT INTO ", RollupTable(level, rollup), " (", all_keys, ", ", columns,
+                      ") SELECT (bucket_ms / ", width, ") * ", width, keys.empty() ? "" : ", ",
+                      keys, sums, " FROM ", RollupTable(Level::kMinute, rollup),
+                      " WHERE bucket_ms >= ?1 AND bucket_ms < ?2 GROUP BY ", group_keys,
+                      " ON CONFLICT (", all_keys, ") DO UPDATE SET ", updates);
+}
+
 void BindMetrics(SQLite::Statement& statement, int first_index, const Metrics& m) {
   int i = first_index;
   for (int64_t value : {m.requests, m.new_conversations, m.rounds, m.prompt_tokens,
@@ -53,13 +74,26 @@ UsageIngest::UsageIngest(SQLite::Database& db)
                          "FROM conversations WHERE conversation_id = ?"),
       put_conversation_(db,
                         "INSERT OR REPLACE INTO conversations (conversation_id, first_ms, "
-                        "first_request_id, key_id, provider_id, model) VALUES (?,?,?,?,?,?)") {
+                        "first_request_id, key_id, provider_id, model) VALUES (?,?,?,?,?,?)"),
+      get_fold_mark_(db, "SELECT folded_before_ms FROM rollup_fold"),
+      set_fold_mark_(db, "UPDATE rollup_fold SET folded_before_ms = ?") {
   for (Level level : {Level::kMinute, Level::kHour, Level::kDay}) {
     for (Rollup rollup : kAllRollups) {
       upserts_.push_back(
           {level, rollup, std::make_unique<SQLite::Statement>(db, UpsertSql(level, rollup))});
+      if (level != Level::kMinute) {
+        folds_.push_back(std::make_unique<SQLite::Statement>(db, FoldSql(level, rollup)));
+      }
     }
   }
+}
+
+void UsageIngest::Begin() {
+  minute_deltas_.clear();
+  get_fold_mark_.reset();
+  if (!get_fold_mark_.executeStep()) throw SQLite::Exception("rollup_fold has no row");
+  folded_before_ms_ = get_fold_mark_.getColumn(0).getInt64();
+  get_fold_mark_.reset();  // an active statement would pin a snapshot
 }
 
 bool UsageIngest::Add(const UsageEvent& e) {
@@ -118,16 +152,34 @@ bool UsageIngest::TakeConversation(const UsageEvent& e) {
   return true;
 }
 
-void UsageIngest::Flush() {
+void UsageIngest::Flush(int64_t fold_before_ms) {
   for (RollupUpsert& upsert : upserts_) {
     const int64_t width = LevelWidthMs(upsert.level);
+    const bool coarse = upsert.level != Level::kMinute;
     std::map<RollupKey, Metrics> rows;
     for (const auto& [key, metrics] : minute_deltas_) {
+      // Unfolded minutes reach the coarser levels when they are folded.
+      if (coarse && key.bucket_ms >= folded_before_ms_) continue;
       rows[Project(key, upsert.rollup, width)].Add(metrics);
     }
     Upsert(*upsert.statement, upsert.rollup, rows);
   }
   minute_deltas_.clear();
+  Fold(FloorTo(fold_before_ms, kMinuteMs));
+}
+
+void UsageIngest::Fold(int64_t fold_before_ms) {
+  if (fold_before_ms <= folded_before_ms_) return;
+  for (const auto& fold : folds_) {
+    fold->reset();
+    fold->bind(1, folded_before_ms_);
+    fold->bind(2, fold_before_ms);
+    fold->exec();
+  }
+  set_fold_mark_.reset();
+  set_fold_mark_.bind(1, fold_before_ms);
+  set_fold_mark_.exec();
+  folded_before_ms_ = fold_before_ms;
 }
 
 UsageIngest::RollupKey UsageIngest::Project(const RollupKey& key, Rollup rollup, int64_t width) {

@@ -1,5 +1,6 @@
 #include "stats/store/usage_reader.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -98,16 +99,29 @@ void ReadRaw(SQLite::Database& db, int64_t start, int64_t end, const ReadSpec& s
   }
 }
 
-}  // namespace
-
-void ReadRange(SQLite::Database& db, int64_t start_ms, int64_t end_ms, Level coarsest,
-               const ReadSpec& spec, GroupedMetrics& out) {
+void ReadPieces(SQLite::Database& db, int64_t start_ms, int64_t end_ms, Level coarsest,
+                const ReadSpec& spec, GroupedMetrics& out) {
   for (const RangePiece& piece : SplitRange(start_ms, end_ms, coarsest)) {
     if (piece.level == Level::kRaw) {
       ReadRaw(db, piece.start_ms, piece.end_ms, spec, out);
     } else {
       ReadRollup(db, piece.level, piece.start_ms, piece.end_ms, spec, out);
     }
+  }
+}
+
+}  // namespace
+
+void ReadRange(SQLite::Database& db, int64_t start_ms, int64_t end_ms, Level coarsest,
+               const ReadSpec& spec, GroupedMetrics& out) {
+  // Hours and days from the fold mark on are only in the minute rollups yet.
+  const int64_t folded_before = FoldedBeforeMs(db);
+  if (start_ms < folded_before) {
+    ReadPieces(db, start_ms, std::min(end_ms, folded_before), coarsest, spec, out);
+  }
+  if (end_ms > folded_before) {
+    ReadPieces(db, std::max(start_ms, folded_before), end_ms, std::min(coarsest, Level::kMinute),
+               spec, out);
   }
 }
 

@@ -102,7 +102,22 @@ std::string BuildSchemaV2() {
   return sql;
 }
 
+// Version 3: hour and day rollups are folded from the minute rollups once a minute is over,
+// instead of being updated by every commit. Everything stored so far is in every level.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE rollup_fold (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  folded_before_ms INTEGER NOT NULL
+);
+INSERT INTO rollup_fold (id, folded_before_ms)
+  SELECT 1, COALESCE(MAX(bucket_ms) + 60000, 0) FROM rollup_minute_all;
+)sql";
+
 }  // namespace
+
+int64_t FoldedBeforeMs(SQLite::Database& db) {
+  return db.execAndGet("SELECT folded_before_ms FROM rollup_fold").getInt64();
+}
 
 std::string RollupTable(Level level, Rollup rollup) {
   const char* base = level == Level::kMinute ? "rollup_minute"
@@ -157,9 +172,10 @@ const std::string& MetricColumns() {
 std::span<const sqlite::Migration> UsageMigrations() {
   static const std::string* const kV1 = new std::string(BuildSchemaV1());
   static const std::string* const kV2 = new std::string(BuildSchemaV2());
-  static const std::array<sqlite::Migration, 2> kMigrations = {
+  static const std::array<sqlite::Migration, 3> kMigrations = {
       sqlite::Migration{1, *kV1},
       sqlite::Migration{2, *kV2},
+      sqlite::Migration{3, kSchemaV3},
   };
   return kMigrations;
 }

@@ -29,6 +29,10 @@ std::vector<std::string> RollupKeyColumns(Rollup rollup);
 // The narrowest rollup that has every dimension a query filters or groups by.
 Rollup RollupFor(const Filter& filter, GroupBy group_by);
 
+// Minute rollups of buckets at or after this time are not yet in the hour and day rollups
+// (see UsageIngest): readers take such ranges from the minute rollups. Throws SQLite::Exception.
+int64_t FoldedBeforeMs(SQLite::Database& db);
+
 // "requests, new_conversations, ..., h0, ..., h39": the additive columns of every rollup table.
 const std::string& MetricColumns();
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "stats/store/usage_schema.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace nexus::stats {
@@ -168,6 +169,55 @@ TEST_F(SqliteUsageStoreTest, ConcurrentWritersShareCommitsWithoutLosingOrDoublin
   EXPECT_EQ(SumAll().requests, (13 * 4 + 12 * 2) * kPerBatch);
 }
 
+int64_t CountRows(const std::string& path, const std::string& table) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet(absl::StrCat("SELECT COALESCE(SUM(requests), 0) FROM ", table)).getInt64();
+}
+
+TEST_F(SqliteUsageStoreTest, FoldsFinishedMinutesIntoHoursAndDaysAndAnswersExactlyMeanwhile) {
+  testing_support::FakeClock clock(absl::FromUnixMillis(kT0 + 10 * kMinuteMs + 5));
+  store_.reset();
+  auto clocked = SqliteUsageStore::Open(dir_.path() + "/stats.db", {.clock = &clock});
+  ASSERT_TRUE(clocked.ok()) << clocked.status();
+  store_ = std::move(*clocked);
+  const std::string path = dir_.path() + "/stats.db";
+  // Minutes 9 and 10 are not over long enough: only the minute rollups have them.
+  ASSERT_TRUE(store_
+                  ->Insert(std::vector{Event("a", kT0 + 9 * kMinuteMs + 1),
+                                       Event("b", kT0 + 10 * kMinuteMs + 2)})
+                  .ok());
+  EXPECT_EQ(CountRows(path, "rollup_minute"), 2);
+  EXPECT_EQ(CountRows(path, "rollup_hour"), 0);
+  EXPECT_EQ(CountRows(path, "rollup_day_key"), 0);
+  // Queries still see them, whatever levels the range would use.
+  EXPECT_EQ(SumAll().requests, 2);
+  EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 2);
+  auto by_key = store_->Sum({.start_ms = kT0, .end_ms = kT0 + kDayMs}, GroupBy::kKey);
+  ASSERT_TRUE(by_key.ok());
+  ASSERT_EQ(by_key->size(), 1u);
+  EXPECT_EQ((*by_key)[0].metrics.requests, 2);
+  auto hours = store_->TimeSeries(
+      {.filter = {.start_ms = kT0, .end_ms = kT0 + kDayMs}, .bucket = Bucket::kHour});
+  ASSERT_TRUE(hours.ok());
+  ASSERT_EQ(hours->size(), 1u);
+  ASSERT_EQ((*hours)[0].points.size(), 1u);
+  EXPECT_EQ((*hours)[0].points[0].metrics.requests, 2);
+
+  // Two minutes later the next commit folds both minutes into every hour and day rollup.
+  clock.Advance(absl::Minutes(2));
+  ASSERT_TRUE(store_->Insert(std::vector{Event("c", kT0 + 12 * kMinuteMs)}).ok());
+  EXPECT_EQ(CountRows(path, "rollup_hour"), 2);
+  EXPECT_EQ(CountRows(path, "rollup_day"), 2);
+  EXPECT_EQ(CountRows(path, "rollup_day_key"), 2);
+  EXPECT_EQ(CountRows(path, "rollup_hour_all"), 2);
+  EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 3);
+  // A late event before the fold mark goes into every level at once.
+  ASSERT_TRUE(store_->Insert(std::vector{Event("late", kT0 + 1)}).ok());
+  EXPECT_EQ(CountRows(path, "rollup_day_model"), 3);
+  EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 4);
+  EXPECT_EQ(SumAll(kT0, kT0 + kMinuteMs).requests, 1);
+}
+
 TEST(RollupForTest, PicksTheNarrowestTableWithEveryNeededColumn) {
   EXPECT_EQ(RollupFor({}, GroupBy::kNone), Rollup::kOverall);
   EXPECT_EQ(RollupFor({}, GroupBy::kModel), Rollup::kModel);
@@ -179,6 +229,12 @@ TEST(RollupForTest, PicksTheNarrowestTableWithEveryNeededColumn) {
 }
 
 TEST_F(SqliteUsageStoreTest, UpgradeFromVersionOneFillsTheSingleDimensionRollups) {
+  // Version 1 had every level complete: let the clock pass so that every minute gets folded.
+  testing_support::FakeClock clock(absl::FromUnixMillis(kT0 + 20 * kDayMs));
+  store_.reset();
+  auto clocked = SqliteUsageStore::Open(dir_.path() + "/stats.db", {.clock = &clock});
+  ASSERT_TRUE(clocked.ok()) << clocked.status();
+  store_ = std::move(*clocked);
   std::vector<UsageEvent> batch;
   for (int i = 0; i < 300; ++i) {
     UsageEvent e = Event(absl::StrCat("r", i), kT0 + i * 7 * kMinuteMs, i % 4 ? "" : "c", i, 1);
@@ -200,6 +256,7 @@ TEST_F(SqliteUsageStoreTest, UpgradeFromVersionOneFillsTheSingleDimensionRollups
         db.exec(absl::StrCat("DROP TABLE ", RollupTable(level, rollup)));
       }
     }
+    db.exec("DROP TABLE rollup_fold");
     db.exec("PRAGMA user_version = 1");
   }
   auto reopened = SqliteUsageStore::Open(dir_.path() + "/stats.db");
