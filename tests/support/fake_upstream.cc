@@ -1,6 +1,7 @@
 #include "tests/support/fake_upstream.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -97,7 +98,8 @@ absl::StatusOr<FakeScript::Mode> ParseMode(const std::string& s) {
                                                   {"stall", M::kStall},
                                                   {"close", M::kCloseMidStream},
                                                   {"malformed", M::kMalformedSse},
-                                                  {"error_after_200", M::kErrorAfter200}};
+                                                  {"error_after_200", M::kErrorAfter200},
+                                                  {"reset", M::kReset}};
   auto it = kModes.find(s);
   if (it == kModes.end()) return absl::InvalidArgumentError(absl::StrCat("unknown mode: ", s));
   return it->second;
@@ -432,6 +434,10 @@ void FakeUpstream::HandleChat(const httplib::Request& req, httplib::Response& re
     return SendError(res, script.http_status, script.error_message);
   }
   const std::string id = absl::StrCat("chatcmpl-fake-", NextId());
+  if (script.mode == FakeScript::Mode::kReset && (!stream || script.after_events <= 0)) {
+    ResetConnection(req.local_port, req.remote_port);
+    return SendError(res, 500, "The fake upstream reset the connection.");  // goes nowhere
+  }
   if (stream) {
     return StartStream(req, res, script, StreamEvents(script, id, model, include_usage));
   }
@@ -462,6 +468,19 @@ void FakeUpstream::HandleChat(const httplib::Request& req, httplib::Response& re
 int64_t FakeUpstream::NextId() {
   std::lock_guard<std::mutex> lock(mutex_);
   return next_id_++;
+}
+
+void FakeUpstream::ResetConnection(int local_port, int remote_port) {
+  const int fd = FindConnectionFd(local_port, remote_port);
+  if (fd < 0) return;
+  linger reset{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  // Replacing the socket in its descriptor closes it (zero linger: RST) while httplib keeps a
+  // valid descriptor: its writes to /dev/null fail with ENOTSOCK and it closes that instead.
+  const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd < 0) return;
+  ::dup2(null_fd, fd);
+  ::close(null_fd);
 }
 
 bool FakeUpstream::StallUntilClientLeaves(int local_port, int remote_port) {
@@ -505,6 +524,11 @@ void FakeUpstream::StartStream(const httplib::Request& req, httplib::Response& r
         if (plan->tail == FakeScript::Mode::kCloseMidStream) {
           CountStreamEnd(/*client_gone=*/false);
           return false;  // httplib drops the connection without the final chunk
+        }
+        if (plan->tail == FakeScript::Mode::kReset) {
+          ResetConnection(plan->local_port, plan->remote_port);
+          CountStreamEnd(/*client_gone=*/false);
+          return false;
         }
         sink.done();
         CountStreamEnd(/*client_gone=*/false);

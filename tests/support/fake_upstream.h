@@ -41,6 +41,9 @@ struct FakeScript {
     kMalformedSse,
     // SSE: `after_events` chunks, then an OpenAI error object as an event; no [DONE].
     kErrorAfter200,
+    // The connection is reset (TCP RST): JSON before any answer; SSE after `after_events` chunks
+    // (0: before the status line).
+    kReset,
   };
   enum class Usage {
     // JSON: always. SSE: a usage-only chunk when stream_options.include_usage is true.
@@ -66,7 +69,8 @@ struct FakeScript {
   int http_status = 500;
   std::string error_message = "The fake upstream was told to fail.";
   int retry_after_seconds = 0;
-  // For kStall, kCloseMidStream, kMalformedSse and kErrorAfter200: content chunks sent first.
+  // For kStall, kCloseMidStream, kMalformedSse, kErrorAfter200 and kReset: content chunks sent
+  // first.
   int after_events = 2;
   // Extra response headers.
   std::map<std::string, std::string> headers;
@@ -149,6 +153,8 @@ class FakeUpstream {
                    std::vector<std::string> events);
   // Waits silently until the client closes the connection (true) or the fake stops (false).
   bool StallUntilClientLeaves(int local_port, int remote_port);
+  // Resets the connection of this request (RST, no FIN); httplib's later writes go nowhere.
+  void ResetConnection(int local_port, int remote_port);
   int64_t NextId();
   void Record(const httplib::Request& req);
   FakeScript NextScript();

@@ -23,7 +23,7 @@ const std::vector<SettingSpec>& Specs() {
   static const std::vector<SettingSpec> kSpecs = {
       {"port", "NEXUS_FAKE_PORT", "0", "TCP port on 127.0.0.1 (0 picks a free one)"},
       {"mode", "NEXUS_FAKE_MODE", "normal",
-       "normal | http_error | stall | close | malformed | error_after_200"},
+       "normal | http_error | stall | close | malformed | error_after_200 | reset"},
       {"usage", "NEXUS_FAKE_USAGE", "when_asked", "when_asked | never | every_chunk"},
       {"status", "NEXUS_FAKE_STATUS", "500", "HTTP status for --mode=http_error"},
       {"retry_after", "NEXUS_FAKE_RETRY_AFTER", "0", "Retry-After seconds on errors (0: none)"},

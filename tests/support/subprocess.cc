@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,7 +93,7 @@ bool WaitForPort(int port, absl::Duration timeout) {
 }
 
 Subprocess::Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env,
-                       std::string log_path)
+                       std::string log_path, uint64_t max_file_bytes)
     : log_path_(std::move(log_path)) {
   std::vector<std::string> env_strings = MergedEnvironment(env);
   std::vector<char*> argv_ptrs = Pointers(argv);
@@ -107,6 +108,10 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::map<std::string, std:
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (max_file_bytes > 0) {
+      rlimit limit{static_cast<rlim_t>(max_file_bytes), static_cast<rlim_t>(max_file_bytes)};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
     execve(argv_ptrs[0], argv_ptrs.data(), env_ptrs.data());
     _exit(127);
   }
@@ -130,6 +135,10 @@ bool Subprocess::running() {
 int Subprocess::Stop(int signal, absl::Duration timeout) {
   if (!running()) return exit_code_;
   kill(pid_, signal);
+  return Wait(timeout);
+}
+
+int Subprocess::Wait(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     if (!running()) return exit_code_;

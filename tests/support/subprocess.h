@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,11 +22,12 @@ int FreePort();
 bool WaitForPort(int port, absl::Duration timeout);
 
 // A child process with stdout and stderr appended to `log_path`. Killed (SIGKILL) on destruction
-// if still running, so a failing test never leaves processes behind.
+// if still running, so a failing test never leaves processes behind. `max_file_bytes` > 0 sets the
+// child's RLIMIT_FSIZE (a "disk full" that needs no root); the log file is subject to it too.
 class Subprocess {
  public:
   Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env,
-             std::string log_path);
+             std::string log_path, uint64_t max_file_bytes = 0);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -35,6 +37,8 @@ class Subprocess {
   // Sends `signal` and waits up to `timeout` for the exit; returns the exit code, 128+signal when
   // killed by a signal, or -1 when it did not exit in time.
   int Stop(int signal, absl::Duration timeout);
+  // Waits up to `timeout` for the process to exit by itself; the exit code as Stop returns it.
+  int Wait(absl::Duration timeout);
   std::string ReadLog() const;
 
  private:
