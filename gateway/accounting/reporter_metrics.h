@@ -8,9 +8,9 @@
 namespace nexus::gateway {
 
 // Exposes the reporter's counters on /metrics as nexus_usage_events_{queued,sent,spooled,
-// replayed,dropped,rejected}_total, nexus_usage_spool_corrupt_records_total, and the gauges
-// nexus_usage_queue_depth, nexus_usage_spool_bytes and nexus_usage_stats_reachable. The values
-// are read at render time; `reporter` must outlive `registry`.
+// replayed,dropped,rejected}_total, nexus_usage_spool_{corrupt_records,errors}_total, and the
+// gauges nexus_usage_queue_depth, nexus_usage_spool_bytes and nexus_usage_stats_reachable. The
+// values are read at render time; `reporter` must outlive `registry`.
 absl::Status RegisterUsageReporterMetrics(const StatsUsageReporter& reporter,
                                           metrics::MetricsRegistry& registry);
 

@@ -262,12 +262,35 @@ void StatsUsageReporter::SpoolEvents(const Events& events, size_t begin) {
   size_t count = stored.ok() ? *stored : 0;
   spooled_.fetch_add(count, std::memory_order_relaxed);
   UpdateSpoolBytes();
-  if (count < rest.size()) {
-    dropped_.fetch_add(rest.size() - count, std::memory_order_relaxed);
-    if (!stored.ok()) {
-      logger_.Error(absl::StrCat("usage spool write failed: ", stored.status().ToString()));
-    }
+  if (count < rest.size()) dropped_.fetch_add(rest.size() - count, std::memory_order_relaxed);
+  if (stored.ok()) {
+    SpoolWriteSucceeded();
+  } else {
+    SpoolWriteFailed(stored.status());
   }
+}
+
+void StatsUsageReporter::SpoolWriteFailed(const absl::Status& status) {
+  uint64_t errors = spool_errors_.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::lock_guard lock(drop_log_mutex_);
+  absl::Time now = clock_.Now();
+  // A full disk fails every batch: one line per interval says it all.
+  if (spool_failing_ && now - last_spool_error_log_ < options_.drop_log_interval) return;
+  logger_.Error(absl::StrCat("usage spool write failed (disk full or I/O error?), ",
+                             errors - spool_errors_logged_,
+                             " failed write(s) since the last report; usage events that cannot "
+                             "reach stats are being lost: ",
+                             status.ToString()));
+  spool_failing_ = true;
+  spool_errors_logged_ = errors;
+  last_spool_error_log_ = now;
+}
+
+void StatsUsageReporter::SpoolWriteSucceeded() {
+  std::lock_guard lock(drop_log_mutex_);
+  if (!spool_failing_) return;
+  spool_failing_ = false;
+  logger_.Info("usage spool writes succeed again");
 }
 
 void StatsUsageReporter::MarkUp() {
@@ -383,6 +406,7 @@ UsageReporterCounters StatsUsageReporter::Counters() const {
   counters.dropped = dropped_.load(std::memory_order_relaxed);
   counters.rejected = rejected_.load(std::memory_order_relaxed);
   counters.corrupt_records = corrupt_records_.load(std::memory_order_relaxed);
+  counters.spool_errors = spool_errors_.load(std::memory_order_relaxed);
   counters.spool_bytes = spool_bytes_.load(std::memory_order_relaxed);
   counters.stats_reachable = stats_reachable_.load(std::memory_order_relaxed);
   return counters;

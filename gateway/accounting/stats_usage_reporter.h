@@ -52,6 +52,7 @@ struct UsageReporterCounters {
   uint64_t dropped = 0;   // Lost: memory queue full while spilling lagged, or spool full/failing.
   uint64_t rejected = 0;  // Refused by stats as invalid; logged with the reason and not retried.
   uint64_t corrupt_records = 0;  // Spool records skipped on replay (torn writes).
+  uint64_t spool_errors = 0;     // Spool writes that failed (disk full, I/O error); see dropped.
   uint64_t queue_depth = 0;
   uint64_t spool_bytes = 0;
   bool stats_reachable = true;  // False while calls to stats are failing.
@@ -104,6 +105,10 @@ class StatsUsageReporter : public UsageSink {
   void MarkUp();
   void MarkDown(const absl::Status& status);
   void MaybeLogDrops(bool force);
+  // Counts a failed spool write and logs it: the first at once, then at most once per
+  // drop_log_interval with the number of failures since.
+  void SpoolWriteFailed(const absl::Status& status);
+  void SpoolWriteSucceeded();
   // Refreshes spool_bytes_, which the sender reads instead of asking the spool (whose lock can be
   // held through an fsync) while holding the queue lock that Record needs.
   void UpdateSpoolBytes();
@@ -141,6 +146,9 @@ class StatsUsageReporter : public UsageSink {
   uint64_t drops_logged_ = 0;
   uint64_t queue_full_drops_logged_ = 0;
   absl::Time last_drop_log_ = absl::InfinitePast();
+  bool spool_failing_ = false;
+  uint64_t spool_errors_logged_ = 0;
+  absl::Time last_spool_error_log_ = absl::InfinitePast();
 
   std::atomic<uint64_t> queued_{0};
   std::atomic<uint64_t> sent_{0};
@@ -151,6 +159,7 @@ class StatsUsageReporter : public UsageSink {
   std::atomic<uint64_t> dropped_queue_full_{0};
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> corrupt_records_{0};
+  std::atomic<uint64_t> spool_errors_{0};
   std::atomic<uint64_t> spool_bytes_{0};
   std::atomic<bool> stats_reachable_{true};
 

@@ -4,10 +4,13 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
+#include <span>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -68,7 +71,9 @@ std::string Describe(const StatsUsageReporter& reporter) {
 class StatsUsageReporterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto runner = grpc_runtime::ServerRunner::Start({.listen_address = "127.0.0.1:0"}, {&service_});
+    grpc_runtime::ServerOptions server_options;
+    server_options.listen_address = "127.0.0.1:0";
+    auto runner = grpc_runtime::ServerRunner::Start(server_options, {&service_});
     ASSERT_TRUE(runner.ok()) << runner.status();
     runner_ = std::move(*runner);
     live_stub_ = Connect(runner_->port());
@@ -275,6 +280,59 @@ TEST_F(StatsUsageReporterTest, FullSpoolDropsAreCountedAndLoggedLoudly) {
   auto next = MakeReporter(FastOptions());
   ASSERT_TRUE(WaitUntil([&] { return SegmentFiles() == 0; }));
   EXPECT_EQ(service_.distinct(), counters.spooled);
+}
+
+// A spool on a full disk: every append fails, as a write does with ENOSPC or EFBIG.
+class FailingSpool : public Spool {
+ public:
+  absl::StatusOr<size_t> Append(std::span<const UsageEvent> events) override {
+    if (++appends_ > fail_first_.load()) return events.size();
+    return absl::InternalError("write segment-1.spool: No space left on device");
+  }
+  absl::StatusOr<std::optional<SpoolSegment>> ReadOldest() override {
+    return std::optional<SpoolSegment>();
+  }
+  absl::Status Remove(uint64_t) override { return absl::OkStatus(); }
+  uint64_t SizeBytes() const override { return 0; }
+  bool Empty() const override { return true; }
+
+  std::atomic<int> appends_{0};
+  std::atomic<int> fail_first_{1 << 30};
+};
+
+TEST_F(StatsUsageReporterTest, FailingSpoolWritesAreCountedAndLoggedOncePerInterval) {
+  service_.SetMode(Mode::kFail);
+  StatsUsageReporterOptions options = FastOptions();
+  options.max_batch_events = 1;
+  options.drop_log_interval = absl::Hours(1);
+  auto spool = std::make_unique<FailingSpool>();
+  FailingSpool* failing = spool.get();
+  auto reporter = std::make_unique<StatsUsageReporter>(live_stub_, std::move(spool), system_clock_,
+                                                       Logger(), options);
+  metrics::MetricsRegistry registry;
+  ASSERT_TRUE(RegisterUsageReporterMetrics(*reporter, registry).ok());
+  for (int i = 0; i < 20; ++i) reporter->Record(MakeEvent(absl::StrCat("d", i)));
+  ASSERT_TRUE(WaitUntil([&] { return reporter->Counters().dropped == 20; })) << Describe(*reporter);
+  UsageReporterCounters counters = reporter->Counters();
+  EXPECT_EQ(counters.spooled, 0u);
+  EXPECT_EQ(counters.spool_errors, static_cast<uint64_t>(failing->appends_.load()));
+  EXPECT_GE(counters.spool_errors, 2u);
+  EXPECT_THAT(registry.Render(),
+              HasSubstr(absl::StrCat("nexus_usage_spool_errors_total ", counters.spool_errors)));
+  size_t error_lines = 0;
+  for (const auto& line : log_->lines()) {
+    error_lines += line.find("usage spool write failed") != std::string::npos;
+  }
+  // One line for the first failure; the rest fall inside the interval.
+  EXPECT_EQ(error_lines, 1u);
+  EXPECT_TRUE(HasLine(*log_, "No space left on device"));
+
+  // The disk has room again: said once, and events are kept again.
+  failing->fail_first_.store(failing->appends_.load());
+  reporter->Record(MakeEvent("after"));
+  ASSERT_TRUE(WaitUntil([&] { return reporter->Counters().spooled == 1; })) << Describe(*reporter);
+  EXPECT_TRUE(HasLine(*log_, "usage spool writes succeed again"));
+  reporter->Shutdown(absl::Seconds(1));
 }
 
 TEST_F(StatsUsageReporterTest, ShutdownFlushesTheQueueToStats) {
