@@ -195,6 +195,9 @@ void CachingKeyResolver::OnChange(const ChangeEvent& event) {
       key_generation_.fetch_add(1, std::memory_order_acq_rel);
       epoch_.fetch_add(1, std::memory_order_acq_rel);
       watch_live_.store(true, std::memory_order_release);
+      // The registry answers again: ask it at once. Left set, the outage window would refuse
+      // every key (the cache is cleared just below) until it ran out.
+      outage_until_nanos_.store(0, std::memory_order_release);
       for (auto& shard : shards_) {
         std::lock_guard lock(shard->mutex);
         shard->positive.clear();

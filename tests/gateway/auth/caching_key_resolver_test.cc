@@ -246,6 +246,22 @@ TEST_F(CachingKeyResolverTest, RegistryErrorsServeStaleAndAskAgainAfterTheOutage
   EXPECT_EQ(server_.service().resolve_calls(), 3);
 }
 
+// Regression: the reset of a reconnected watch stream cleared the cache while the outage window
+// still refused to ask, so every key, known ones too, got 503 for up to a second.
+TEST_F(CachingKeyResolverTest, ReconnectedWatchEndsTheOutageWindow) {
+  CachingKeyResolver* resolver = WatchedResolver();
+  ASSERT_TRUE(resolver->Resolve("nx-alice").ok());
+  server_.service().FailUnary(grpc::StatusCode::UNAVAILABLE);
+  clock_.Advance(absl::Seconds(61));
+  ASSERT_TRUE(resolver->Resolve("nx-alice").ok());  // stale, and the outage window opens
+  server_.service().FailUnary(grpc::StatusCode::OK);
+  ChangeEvent reset;
+  reset.set_kind(ChangeEvent::KIND_RESET);
+  Deliver(reset);
+  EXPECT_TRUE(resolver->Resolve("nx-alice").ok());
+  EXPECT_TRUE(resolver->Resolve("nx-bob").ok());
+}
+
 TEST_F(CachingKeyResolverTest, OtherRegistryErrorsAreUnavailableButNoOutage) {
   CachingKeyResolver* resolver = WatchedResolver();
   server_.service().FailUnary(grpc::StatusCode::INTERNAL);
