@@ -275,6 +275,14 @@ void DefaultChatPipeline::Answer(const Request& request, const Route& route,
   absl::StatusOr<std::optional<TokenUsage>> usage = ExtractJsonUsage(
       attempt.body(), [&completion](int, std::string_view text) { completion.Add(text); });
   SettleTokens(request, route, usage.ok() ? *usage : std::nullopt, completion, true, accounting);
+  if (!usage.ok()) {
+    // A 200 whose body is not JSON (cut short, garbled) would break the client's parser.
+    OpenAiError broken{502, "The upstream answer is not valid JSON.", "server_error", "",
+                       "upstream_invalid_answer"};
+    accounting.SetOutcome(broken.http_status, broken.type);
+    sink.SendJson(broken.http_status, EncodeOpenAiError(broken), headers);
+    return;
+  }
   sink.SendJson(attempt.http_status(), attempt.body(), headers);
 }
 
