@@ -77,7 +77,11 @@ absl::StatusOr<std::unique_ptr<GatewayMetrics>> GatewayMetrics::Create(
 void GatewayMetrics::OnCallFinished(const UsageEvent& event, std::string_view provider_name) {
   std::string status = std::to_string(event.http_status());
   std::string_view endpoint = EndpointName(event.endpoint());
-  requests_->WithLabels({endpoint, event.model(), provider_name, status}).Increment();
+  // A model name is a label only once it was routed (a configured model): before that it is
+  // whatever the client sent, which must neither add series without bound nor put client text
+  // (a pasted key) into the metrics.
+  const std::string_view model = provider_name.empty() ? std::string_view() : event.model();
+  requests_->WithLabels({endpoint, model, provider_name, status}).Increment();
   double total = static_cast<double>(event.latency_ms()) / 1000.0;
   double upstream = static_cast<double>(event.upstream_latency_ms()) / 1000.0;
   duration_->WithLabels({endpoint}).Observe(total);
@@ -85,11 +89,11 @@ void GatewayMetrics::OnCallFinished(const UsageEvent& event, std::string_view pr
   overhead_->WithLabels({endpoint}).Observe(std::max(0.0, total - upstream));
   std::string_view source = SourceName(event.token_source());
   if (event.prompt_tokens() > 0) {
-    tokens_->WithLabels({event.model(), "prompt", source})
+    tokens_->WithLabels({model, "prompt", source})
         .Increment(static_cast<uint64_t>(event.prompt_tokens()));
   }
   if (event.completion_tokens() > 0) {
-    tokens_->WithLabels({event.model(), "completion", source})
+    tokens_->WithLabels({model, "completion", source})
         .Increment(static_cast<uint64_t>(event.completion_tokens()));
   }
 }

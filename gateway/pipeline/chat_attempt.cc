@@ -70,7 +70,10 @@ bool ChatAttempt::Relay(std::string_view data, RelayEventKind kind) {
     first_event_at_ = absl::Now();
     if (observer_ != nullptr) observer_->OnStreamStarted();
   }
-  if (!sink_.SendEvent(data)) {
+  // An error event is re-encoded with its text masked, like an error body.
+  const std::string sanitized =
+      kind == RelayEventKind::kError ? SanitizedStreamError(data, upstream_key_) : std::string();
+  if (!sink_.SendEvent(kind == RelayEventKind::kError ? std::string_view(sanitized) : data)) {
     client_refused_ = true;
     return false;
   }
@@ -100,12 +103,13 @@ bool RetryableOutcome(const UpstreamOutcome& outcome, const ChatAttempt& attempt
   return status == 429 || status >= 500;
 }
 
-std::string SanitizedUpstreamError(int http_status, std::string_view body,
-                                   std::string_view upstream_key, std::string* error_type) {
-  OpenAiError error;
-  error.http_status = http_status;
-  error.type = http_status >= 500 ? "server_error" : "invalid_request_error";
-  error.message = absl::StrCat("The upstream provider answered HTTP ", http_status, ".");
+namespace {
+
+// An upstream's OpenAI error object with every text field masked: an upstream may quote our
+// credential back ("Incorrect API key provided: sk-...") in any of them. `error` holds the
+// defaults for what the body does not say.
+OpenAiError SanitizeErrorObject(std::string_view body, std::string_view upstream_key,
+                                OpenAiError error) {
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
     const nlohmann::json& e = parsed["error"];
@@ -114,13 +118,32 @@ std::string SanitizedUpstreamError(int http_status, std::string_view body,
     if (e.contains("param") && e["param"].is_string()) error.param = e["param"];
     if (e.contains("code") && e["code"].is_string()) error.code = e["code"];
   }
-  // The upstream may quote our credential back ("Incorrect API key provided: sk-..."): mask it
-  // and anything else shaped like a key.
   log::Redactor redactor;
   redactor.AddSecret(upstream_key);
-  error.message = redactor.Redact(error.message);
+  for (std::string* field : {&error.message, &error.type, &error.param, &error.code}) {
+    *field = redactor.Redact(*field);
+  }
+  return error;
+}
+
+}  // namespace
+
+std::string SanitizedUpstreamError(int http_status, std::string_view body,
+                                   std::string_view upstream_key, std::string* error_type) {
+  OpenAiError error = SanitizeErrorObject(
+      body, upstream_key,
+      OpenAiError{http_status,
+                  absl::StrCat("The upstream provider answered HTTP ", http_status, "."),
+                  http_status >= 500 ? "server_error" : "invalid_request_error", "", ""});
   if (error_type != nullptr) *error_type = error.type;
   return EncodeOpenAiError(error);
+}
+
+std::string SanitizedStreamError(std::string_view data, std::string_view upstream_key) {
+  return EncodeOpenAiError(SanitizeErrorObject(
+      data, upstream_key,
+      OpenAiError{500, "The upstream provider reported an error during the stream.", "server_error",
+                  "", ""}));
 }
 
 }  // namespace nexus::gateway

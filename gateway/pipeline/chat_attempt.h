@@ -62,6 +62,10 @@ class ChatAttempt : public UpstreamHandler {
   std::optional<absl::Time> response_started_at() const { return response_started_at_; }
   std::optional<absl::Time> first_event_at() const { return first_event_at_; }
 
+  // The credential sent upstream, masked in relayed error events (patterns of common key shapes
+  // are masked either way).
+  void set_upstream_key(std::string_view key) { upstream_key_ = std::string(key); }
+
  private:
   bool Relay(std::string_view data, RelayEventKind kind);
 
@@ -82,6 +86,7 @@ class ChatAttempt : public UpstreamHandler {
   absl::Status relay_status_;
   std::optional<absl::Time> response_started_at_;
   std::optional<absl::Time> first_event_at_;
+  std::string upstream_key_;
 };
 
 // Whether another deployment should be tried after this outcome (nothing reached the client yet):
@@ -92,6 +97,8 @@ bool RetryableOutcome(const UpstreamOutcome& outcome, const ChatAttempt& attempt
 // message/type/code when it sent an OpenAI error object, and never the upstream key (masked).
 std::string SanitizedUpstreamError(int http_status, std::string_view body,
                                    std::string_view upstream_key, std::string* error_type);
+// An error event of an upstream stream, the same way: OpenAI's error shape, text masked.
+std::string SanitizedStreamError(std::string_view data, std::string_view upstream_key);
 
 }  // namespace nexus::gateway
 
