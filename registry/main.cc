@@ -3,8 +3,10 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "registry/app/offline_commands.h"
 #include "registry/app/registry_app.h"
 #include "registry/app/registry_settings.h"
 #include "services/config/config.h"
@@ -22,6 +24,12 @@ int Run(int argc, char** argv) {
   // registry.db holds hashes and sealed keys: readable by the service's user only.
   umask(077);
   auto specs = nexus::registry::RegistrySettingSpecs();
+  // `nexus-registry restore ...` / `rotate-master-key ...`: offline maintenance, then exit.
+  if (std::optional<int> code = nexus::maintenance::RunOfflineCommand(
+          "nexus-registry", specs, nexus::registry::RegistryOfflineCommands(), argc, argv,
+          std::cout, std::cerr)) {
+    return *code;
+  }
   absl::StatusOr<nexus::config::Config> config = nexus::config::Config::Load(specs, argc, argv);
   if (!config.ok()) {
     std::cerr << "nexus-registry: " << config.status().message() << "\n";
@@ -49,8 +57,8 @@ int Run(int argc, char** argv) {
     logger.Error(absl::StrCat("cannot start: ", app.status().message()));
     return kExitFailure;
   }
-  auto runner = nexus::grpc_runtime::ServerRunner::Start({.listen_address = settings->listen},
-                                                         {(*app)->service()});
+  auto runner = nexus::grpc_runtime::ServerRunner::Start(
+      {.listen_address = settings->listen}, {(*app)->service(), (*app)->maintenance_service()});
   if (!runner.ok()) {
     logger.Error(absl::StrCat("cannot start: ", runner.status().message()));
     return kExitFailure;

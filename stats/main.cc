@@ -6,13 +6,28 @@
 #include "services/clock/clock.h"
 #include "services/config/config.h"
 #include "services/log/logger.h"
+#include "services/maintenance/offline_command.h"
 #include "services/process/shutdown_signal.h"
 #include "stats/app/stats_server.h"
 #include "stats/app/stats_settings.h"
+#include "stats/store/usage_schema.h"
 
 int main(int argc, char** argv) {
   nexus::process::BlockShutdownSignals();
   auto specs = nexus::stats::StatsSettingSpecs();
+  // `nexus-stats restore --from=PATH`: offline maintenance, then exit.
+  const nexus::maintenance::OfflineCommand commands[] = {nexus::maintenance::RestoreCommand(
+      [](nexus::config::Config& config) -> absl::StatusOr<std::string> {
+        absl::StatusOr<nexus::stats::StatsSettings> settings =
+            nexus::stats::StatsSettingsFromConfig(config);
+        if (!settings.ok()) return settings.status();
+        return settings->data_dir + "/stats.db";
+      },
+      {.migrations = nexus::stats::UsageMigrations(), .required_table = "request_log"})};
+  if (std::optional<int> code = nexus::maintenance::RunOfflineCommand(
+          "nexus-stats", specs, commands, argc, argv, std::cout, std::cerr)) {
+    return *code;
+  }
   absl::StatusOr<nexus::config::Config> config = nexus::config::Config::Load(specs, argc, argv);
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "registry/crypto/master_key.h"
 #include "registry/crypto/secret_generator.h"
+#include "registry/store/key_material.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::registry {
@@ -40,14 +41,17 @@ void RedactKeyText(const crypto::KeyBytes& key, log::Redactor& redactor) {
 
 }  // namespace
 
-RegistryApp::RegistryApp(const crypto::KeyBytes& master_key,
-                         std::unique_ptr<SqliteRegistryStore> store, const log::Logger& logger)
+RegistryApp::RegistryApp(const crypto::KeyRing& keys, std::unique_ptr<SqliteRegistryStore> store,
+                         const RegistrySettings& settings, const log::Logger& logger)
     : logger_(logger),
-      keys_(master_key),
+      keys_(keys),
       store_(std::move(store)),
       registry_(std::make_unique<Registry>(*store_, keys_, clock_, hub_)),
       service_(std::make_unique<RegistryGrpcService>(*registry_, hub_,
-                                                     logger.WithComponent("registry.grpc"))) {}
+                                                     logger.WithComponent("registry.grpc"))),
+      maintenance_(std::make_unique<maintenance::MaintenanceGrpcService>(
+          settings.database_path(), settings.backup_directory(), clock_,
+          logger.WithComponent("registry.maintenance"))) {}
 
 absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Open(const RegistrySettings& settings,
                                                                const log::Logger& logger,
@@ -64,8 +68,11 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Open(const RegistrySet
   absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> store =
       SqliteRegistryStore::Open(settings.database_path());
   if (!store.ok()) return store.status();
-  std::unique_ptr<RegistryApp> app(new RegistryApp(*master_key, *std::move(store), logger));
-  if (absl::Status s = app->registry_->VerifyMasterKey(); !s.ok()) return s;
+  // Checks the master key against registry.db and unseals the hash peppers.
+  absl::StatusOr<crypto::KeyRing> keys = OpenKeyRing((*store)->database(), *master_key);
+  if (!keys.ok()) return keys.status();
+  std::unique_ptr<RegistryApp> app(
+      new RegistryApp(*keys, *std::move(store), settings, logger));
   if (absl::Status s = app->SetUpAdminToken(settings, announce); !s.ok()) return s;
   return app;
 }

@@ -15,6 +15,7 @@
 #include "registry/store/sqlite_registry_store.h"
 #include "services/clock/clock.h"
 #include "services/log/logger.h"
+#include "services/maintenance/maintenance_grpc_service.h"
 
 namespace nexus::registry {
 
@@ -31,6 +32,8 @@ class RegistryApp {
                                                            std::ostream& announce);
 
   grpc::Service* service() { return service_.get(); }
+  // nexus.ops.v1.Maintenance (online backup of registry.db), served next to service().
+  grpc::Service* maintenance_service() { return maintenance_.get(); }
   Registry& registry() { return *registry_; }
   ChangeHub& hub() { return hub_; }
 
@@ -38,8 +41,8 @@ class RegistryApp {
   void BeginShutdown() { hub_.Close(); }
 
  private:
-  RegistryApp(const crypto::KeyBytes& master_key, std::unique_ptr<SqliteRegistryStore> store,
-              const log::Logger& logger);
+  RegistryApp(const crypto::KeyRing& keys, std::unique_ptr<SqliteRegistryStore> store,
+              const RegistrySettings& settings, const log::Logger& logger);
   absl::Status SetUpAdminToken(const RegistrySettings& settings, std::ostream& announce);
 
   log::Logger logger_;
@@ -49,6 +52,7 @@ class RegistryApp {
   ChangeHub hub_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<RegistryGrpcService> service_;
+  std::unique_ptr<maintenance::MaintenanceGrpcService> maintenance_;
 };
 
 }  // namespace nexus::registry

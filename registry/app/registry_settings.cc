@@ -5,8 +5,8 @@
 namespace nexus::registry {
 namespace {
 
-const std::array<config::SettingSpec, 7>& Specs() {
-  static const std::array<config::SettingSpec, 7> kSpecs = {{
+const std::array<config::SettingSpec, 8>& Specs() {
+  static const std::array<config::SettingSpec, 8> kSpecs = {{
       {"listen", "NEXUS_REGISTRY_LISTEN", "127.0.0.1:50051", "gRPC listen address (host:port)"},
       {"data_dir", "NEXUS_DATA_DIR", "./data",
        "directory of registry.db (created with mode 0700 if missing)"},
@@ -22,6 +22,8 @@ const std::array<config::SettingSpec, 7>& Specs() {
       {"log_level", "NEXUS_LOG_LEVEL", "info", "debug, info, warning or error"},
       {"shutdown_timeout", "NEXUS_SHUTDOWN_TIMEOUT", "5s",
        "how long open calls may finish after SIGTERM/SIGINT before they are cancelled"},
+      {"backup_dir", "NEXUS_BACKUP_DIR", "",
+       "directory that online backups (nexusctl backup) are written to; default <data_dir>/backups"},
   }};
   return kSpecs;
 }
@@ -38,6 +40,7 @@ absl::StatusOr<RegistrySettings> ReadRegistrySettings(config::Config& config) {
   }
   settings.data_dir = config.GetString("data_dir");
   if (settings.data_dir.empty()) config.AddError("data_dir", "must not be empty");
+  settings.backup_dir = config.GetString("backup_dir");
   settings.master_key = config.GetString("master_key");
   settings.master_key_file = config.GetString("master_key_file");
   settings.admin_token = config.GetString("admin_token");

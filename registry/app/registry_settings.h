@@ -14,6 +14,7 @@ namespace nexus::registry {
 struct RegistrySettings {
   std::string listen;
   std::string data_dir;
+  std::string backup_dir;  // empty: <data_dir>/backups
   std::string master_key;       // secret
   std::string master_key_file;  // path
   std::string admin_token;      // secret
@@ -21,6 +22,9 @@ struct RegistrySettings {
   absl::Duration shutdown_timeout = absl::Seconds(5);
 
   std::string database_path() const { return data_dir + "/registry.db"; }
+  std::string backup_directory() const {
+    return backup_dir.empty() ? data_dir + "/backups" : backup_dir;
+  }
 };
 
 // Every setting of nexus-registry (flags and NEXUS_* variables).

@@ -10,11 +10,29 @@
 
 namespace nexus::registry::crypto {
 
+// The keys of the client-key and admin-token hashes. A stored hash is only as durable as its
+// pepper: were the peppers derived from the master key, rotating the master key would invalidate
+// every client key and the admin token (their secrets are not stored, so nothing could be
+// re-hashed). So they are data of registry.db instead, kept sealed under the master key
+// (SealPeppers): a rotation re-seals them and every stored hash stays valid.
+struct HashPeppers {
+  KeyBytes client;
+  KeyBytes admin;
+
+  // Fresh random peppers, for a new registry.db.
+  static HashPeppers Random();
+  // The peppers that registries before schema version 2 derived from their master key
+  // (crypto_kdf ids 2 and 3), so that their stored hashes keep working.
+  static HashPeppers DerivedFrom(const KeyBytes& master_key);
+};
+
 // Every secret operation of the registry, each with its own subkey derived from the master key
 // (crypto_kdf), so that a weakness in one use never exposes another.
 class KeyRing {
  public:
+  // With the peppers derived from `master_key` (HashPeppers::DerivedFrom).
   explicit KeyRing(const KeyBytes& master_key);
+  KeyRing(const KeyBytes& master_key, const HashPeppers& peppers);
 
   // Encrypts an upstream API key for the provider row `provider_id`:
   // version byte | 24-byte random nonce | XChaCha20-Poly1305 ciphertext and tag. The row id is
@@ -33,11 +51,19 @@ class KeyRing {
   // with a different master key is caught at once instead of at the first decryption.
   std::string KeyCheckValue() const;
 
+  // This ring's hash peppers sealed under its master key (version byte | nonce | ciphertext).
+  std::string SealPeppers() const;
+  // Peppers sealed by SealPeppers with `master_key`; DATA_LOSS when they were altered or sealed
+  // under another key.
+  static absl::StatusOr<HashPeppers> OpenPeppers(const KeyBytes& master_key,
+                                                 std::string_view sealed);
+
  private:
   KeyBytes upstream_key_;
   KeyBytes client_pepper_;
   KeyBytes admin_pepper_;
   KeyBytes check_key_;
+  KeyBytes wrap_key_;
 };
 
 // Constant-time equality of two byte strings (sodium_memcmp); false when the sizes differ.

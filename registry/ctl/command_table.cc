@@ -11,6 +11,7 @@ absl::Status RunProvidersCommand(CtlContext& context, std::span<const std::strin
 absl::Status RunModelsCommand(CtlContext& context, std::span<const std::string> args);
 absl::Status RunKeysCommand(CtlContext& context, std::span<const std::string> args);
 absl::Status RunUsageCommand(CtlContext& context, std::span<const std::string> args);
+absl::Status RunBackupCommand(CtlContext& context, std::span<const std::string> args);
 
 std::span<const CommandGroup> CommandTable() {
   static const std::array kTable = {
@@ -20,6 +21,8 @@ std::span<const CommandGroup> CommandTable() {
                    RunModelsCommand},
       CommandGroup{"keys", "client API keys: create|list|show|update|revoke|rm", RunKeysCommand},
       CommandGroup{"usage", "token usage totals and breakdown (stats service)", RunUsageCommand},
+      CommandGroup{"backup", "online backup of a service's database: registry|stats [--out PATH]",
+                   RunBackupCommand},
   };
   return kTable;
 }

@@ -29,6 +29,16 @@ nexus::stats::v1::Stats::StubInterface& CtlContext::stats() {
   return *stats_;
 }
 
+nexus::ops::v1::Maintenance::StubInterface& CtlContext::maintenance(std::string_view service) {
+  const bool stats = service == "stats";
+  auto& stub = stats ? stats_maintenance_ : registry_maintenance_;
+  if (stub == nullptr) {
+    stub = nexus::ops::v1::Maintenance::NewStub(grpc_runtime::MakeChannel(
+        stats ? options_.stats_address : options_.registry_address));
+  }
+  return *stub;
+}
+
 std::unique_ptr<grpc::ClientContext> CtlContext::Call() const {
   auto context = std::make_unique<grpc::ClientContext>();
   grpc_runtime::SetDeadline(*context, options_.timeout);

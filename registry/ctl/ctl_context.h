@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "nexus/ops/v1/maintenance.grpc.pb.h"
 #include "nexus/registry/v1/registry.grpc.pb.h"
 #include "nexus/stats/v1/stats.grpc.pb.h"
 #include "services/clock/clock.h"
@@ -48,6 +49,8 @@ class CtlContext {
 
   nexus::registry::v1::Registry::StubInterface& registry();
   nexus::stats::v1::Stats::StubInterface& stats();
+  // The maintenance service (online backup) of "registry" or else "stats".
+  nexus::ops::v1::Maintenance::StubInterface& maintenance(std::string_view service);
   // A context for one call, with the deadline from the options.
   std::unique_ptr<grpc::ClientContext> Call() const;
 
@@ -73,6 +76,8 @@ class CtlContext {
   const Clock& clock_;
   std::unique_ptr<nexus::registry::v1::Registry::StubInterface> registry_;
   std::unique_ptr<nexus::stats::v1::Stats::StubInterface> stats_;
+  std::unique_ptr<nexus::ops::v1::Maintenance::StubInterface> registry_maintenance_;
+  std::unique_ptr<nexus::ops::v1::Maintenance::StubInterface> stats_maintenance_;
 };
 
 // One sub-command of a command ("add", "list", ...) under any of its names.

@@ -56,7 +56,19 @@ CREATE TABLE registry_settings (
 );
 )sql";
 
-constexpr std::array<sqlite::Migration, 1> kMigrations = {{{1, kV1}}};
+// Version 2: secrets of registry.db itself, sealed under the master key: the keys ("peppers") of
+// the client-key and admin-token hashes. Filled at the first start with a master key (see
+// store/key_material.h), so that rotating the master key re-seals them instead of invalidating
+// every stored hash. The version step also makes binaries that derived the peppers from the
+// master key refuse this file, rather than reject every key after a rotation.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE sealed_secrets (
+  name TEXT PRIMARY KEY,
+  sealed BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array<sqlite::Migration, 2> kMigrations = {{{1, kV1}, {2, kV2}}};
 
 }  // namespace
 

@@ -218,9 +218,9 @@ Page<T> ReadPage(SQLite::Statement& query, const PageCursor& cursor, ReadFn read
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> SqliteRegistryStore::Open(
-    const std::string& path) {
+    const std::string& path, const sqlite::DatabaseOptions& options) {
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
-      sqlite::Database::Open(path, RegistryMigrations());
+      sqlite::Database::Open(path, RegistryMigrations(), options);
   if (!db.ok()) return db.status();
   return std::make_unique<SqliteRegistryStore>(*std::move(db));
 }

@@ -13,7 +13,8 @@ namespace nexus::registry {
 class SqliteRegistryStore : public RegistryStore {
  public:
   // Opens or creates the file and applies the registry migrations.
-  static absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> Open(
+      const std::string& path, const sqlite::DatabaseOptions& options = {});
   explicit SqliteRegistryStore(std::unique_ptr<sqlite::Database> db);
 
   absl::StatusOr<Provider> CreateProvider(const Provider& provider, SealFn seal) override;

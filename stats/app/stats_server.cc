@@ -21,7 +21,7 @@ absl::StatusOr<std::unique_ptr<StatsServer>> StatsServer::Start(const StatsSetti
   if (!store.ok()) return store.status();
   std::unique_ptr<StatsServer> server(new StatsServer(std::move(*store), clock, settings, logger));
   absl::StatusOr<std::unique_ptr<grpc_runtime::ServerRunner>> runner =
-      grpc_runtime::ServerRunner::Start({.listen_address = settings.listen}, {&server->service_});
+      grpc_runtime::ServerRunner::Start({.listen_address = settings.listen}, {&server->service_, &server->maintenance_});
   if (!runner.ok()) return runner.status();
   server->runner_ = std::move(*runner);
   server->pruner_.Start();
@@ -35,6 +35,8 @@ StatsServer::StatsServer(std::unique_ptr<SqliteUsageStore> store, const Clock& c
     : store_(std::move(store)),
       ledger_(*store_, clock, settings.log_retention),
       service_(ledger_),
+      maintenance_((std::filesystem::path(settings.data_dir) / "stats.db").string(),
+                   BackupDirectory(settings), clock, logger.WithComponent("stats.maintenance")),
       pruner_(*store_, clock, settings.log_retention, logger) {}
 
 StatsServer::~StatsServer() { Shutdown(absl::Seconds(1)); }

@@ -7,6 +7,7 @@
 #include "services/clock/clock.h"
 #include "services/grpc/server_runner.h"
 #include "services/log/logger.h"
+#include "services/maintenance/maintenance_grpc_service.h"
 #include "stats/app/log_pruner.h"
 #include "stats/app/stats_settings.h"
 #include "stats/domain/usage_ledger.h"
@@ -37,6 +38,7 @@ class StatsServer {
   std::unique_ptr<SqliteUsageStore> store_;
   UsageLedger ledger_;
   StatsGrpcService service_;
+  maintenance::MaintenanceGrpcService maintenance_;
   LogPruner pruner_;
   std::unique_ptr<grpc_runtime::ServerRunner> runner_;
 };

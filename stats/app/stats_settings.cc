@@ -9,7 +9,7 @@
 namespace nexus::stats {
 
 std::span<const config::SettingSpec> StatsSettingSpecs() {
-  static const std::array<config::SettingSpec, 5> kSpecs = {{
+  static const std::array<config::SettingSpec, 6> kSpecs = {{
       {"listen", "NEXUS_STATS_LISTEN", "127.0.0.1:50052", "gRPC listen address host:port"},
       {"data_dir", "NEXUS_DATA_DIR", "./data", "directory of stats.db (created if missing)"},
       {"log_retention", "NEXUS_STATS_LOG_RETENTION", "30d",
@@ -17,6 +17,8 @@ std::span<const config::SettingSpec> StatsSettingSpecs() {
       {"log_level", "NEXUS_LOG_LEVEL", "info", "debug, info, warning or error"},
       {"shutdown_timeout", "NEXUS_SHUTDOWN_TIMEOUT", "10s",
        "how long in-flight calls may finish after SIGTERM"},
+      {"backup_dir", "NEXUS_BACKUP_DIR", "",
+       "directory that online backups (nexusctl backup) are written to; default <data_dir>/backups"},
   }};
   return kSpecs;
 }
@@ -37,6 +39,7 @@ absl::StatusOr<StatsSettings> StatsSettingsFromConfig(config::Config& config) {
   if (s.listen.find(':') == std::string::npos) config.AddError("listen", "must be host:port");
   s.data_dir = config.GetString("data_dir");
   if (s.data_dir.empty()) config.AddError("data_dir", "must not be empty");
+  s.backup_dir = config.GetString("backup_dir");
   std::string retention = config.GetString("log_retention");
   if (!ParseRetention(retention, &s.log_retention) ||
       s.log_retention > absl::Hours(24 * 365 * 100)) {

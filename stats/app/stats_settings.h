@@ -15,11 +15,17 @@ namespace nexus::stats {
 struct StatsSettings {
   std::string listen = "127.0.0.1:50052";
   std::string data_dir = "./data";
+  std::string backup_dir;  // empty: <data_dir>/backups
   // How long raw request-log rows are kept; zero keeps them forever. Rollups are never pruned.
   absl::Duration log_retention = absl::Hours(24 * 30);
   log::Level log_level = log::Level::kInfo;
   absl::Duration shutdown_timeout = absl::Seconds(10);
 };
+
+// Where online backups go: backup_dir, else <data_dir>/backups.
+inline std::string BackupDirectory(const StatsSettings& settings) {
+  return settings.backup_dir.empty() ? settings.data_dir + "/backups" : settings.backup_dir;
+}
 
 std::span<const config::SettingSpec> StatsSettingSpecs();
 

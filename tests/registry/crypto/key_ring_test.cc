@@ -88,6 +88,45 @@ TEST(KeyRingTest, HashesArePepperedPerPurposeAndStable) {
   EXPECT_NE(hash, KeyRing(KeyOf(8)).HashClientSecret("nx-abc"));
 }
 
+TEST(KeyRingTest, PeppersAreIndependentOfTheMasterKeyOnceGiven) {
+  HashPeppers peppers = HashPeppers::Random();
+  KeyRing old_ring(KeyOf(7), peppers);
+  KeyRing new_ring(KeyOf(8), peppers);
+  // Same peppers, same hashes, whatever the master key: this is what survives a rotation.
+  EXPECT_EQ(old_ring.HashClientSecret("nx-abc"), new_ring.HashClientSecret("nx-abc"));
+  EXPECT_EQ(old_ring.HashAdminToken("nx-admin-x"), new_ring.HashAdminToken("nx-admin-x"));
+  EXPECT_NE(old_ring.KeyCheckValue(), new_ring.KeyCheckValue());
+  EXPECT_NE(KeyRing(KeyOf(7), HashPeppers::Random()).HashClientSecret("nx-abc"),
+            old_ring.HashClientSecret("nx-abc"));
+}
+
+TEST(KeyRingTest, TheOneKeyConstructorKeepsTheHashesOfEarlierReleases) {
+  KeyRing derived(KeyOf(7), HashPeppers::DerivedFrom(KeyOf(7)));
+  EXPECT_EQ(KeyRing(KeyOf(7)).HashClientSecret("nx-abc"), derived.HashClientSecret("nx-abc"));
+  EXPECT_EQ(KeyRing(KeyOf(7)).HashAdminToken("nx-abc"), derived.HashAdminToken("nx-abc"));
+}
+
+TEST(KeyRingTest, SealedPeppersOpenOnlyWithTheirMasterKey) {
+  HashPeppers peppers = HashPeppers::Random();
+  std::string sealed = KeyRing(KeyOf(7), peppers).SealPeppers();
+  absl::StatusOr<HashPeppers> opened = KeyRing::OpenPeppers(KeyOf(7), sealed);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(KeyRing(KeyOf(9), *opened).HashClientSecret("s"),
+            KeyRing(KeyOf(9), peppers).HashClientSecret("s"));
+  EXPECT_EQ(KeyRing(KeyOf(9), *opened).HashAdminToken("s"),
+            KeyRing(KeyOf(9), peppers).HashAdminToken("s"));
+
+  absl::StatusOr<HashPeppers> wrong = KeyRing::OpenPeppers(KeyOf(8), sealed);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("different master key"));
+  sealed[5] ^= 1;
+  EXPECT_FALSE(KeyRing::OpenPeppers(KeyOf(7), sealed).ok());
+  // An upstream-key ciphertext is no pepper blob (different subkey and associated data).
+  EXPECT_FALSE(
+      KeyRing::OpenPeppers(KeyOf(7), KeyRing(KeyOf(7)).SealUpstreamKey(std::string(64, 'k'), 1))
+          .ok());
+}
+
 TEST(KeyRingTest, ConstantTimeEqualsComparesSizeAndBytes) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
