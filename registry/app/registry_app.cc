@@ -71,8 +71,7 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Open(const RegistrySet
   // Checks the master key against registry.db and unseals the hash peppers.
   absl::StatusOr<crypto::KeyRing> keys = OpenKeyRing((*store)->database(), *master_key);
   if (!keys.ok()) return keys.status();
-  std::unique_ptr<RegistryApp> app(
-      new RegistryApp(*keys, *std::move(store), settings, logger));
+  std::unique_ptr<RegistryApp> app(new RegistryApp(*keys, *std::move(store), settings, logger));
   if (absl::Status s = app->SetUpAdminToken(settings, announce); !s.ok()) return s;
   return app;
 }
