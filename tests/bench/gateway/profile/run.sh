@@ -6,7 +6,8 @@
 # Env: MODES ("json stream"), REQUESTS (200), CONNECTIONS (1), WARMUP (50 requests),
 #      TOOL (callgrind | perf | none), OUT (directory for the profiles; default a temp dir),
 #      BENCH (../shared/bench), BENCH_WORK (/tmp/nexus-bench).
-# Prints "<mode>: <instructions>/request" for callgrind and leaves callgrind.<mode>.out in OUT.
+# Prints "<mode>: <instructions>/request" for callgrind (and leaves callgrind.<mode>.out in OUT), or
+# the gateway's CPU time (user+sys) per request for TOOL=none.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../../.." && pwd)"
@@ -74,7 +75,7 @@ for mode in $modes; do
         "${gateway[@]}" > "$work/gateway.$mode.log" 2>&1 &
       ;;
     perf)
-      perf record -F 2000 -g -o "$out/perf.$mode.data" -- "${gateway[@]}" \
+      perf record -e cpu-clock -F 4000 -g -o "$out/perf.$mode.data" -- "${gateway[@]}" \
         > "$work/gateway.$mode.log" 2>&1 &
       ;;
     *) "${gateway[@]}" > "$work/gateway.$mode.log" 2>&1 & ;;
@@ -86,6 +87,7 @@ for mode in $modes; do
   [[ $tool == callgrind ]] && callgrind_control -i on "$pid" > /dev/null
   start_cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   drive --mode "$mode" --requests "$requests"
+  end_cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   [[ $tool == callgrind ]] && callgrind_control -i off "$pid" > /dev/null
   kill -INT "$pid"
   wait "$pid" || true
@@ -93,6 +95,10 @@ for mode in $modes; do
     total=$(callgrind_annotate "$out/callgrind.$mode.out" 2>/dev/null |
       awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
     echo "$mode: $((total / requests)) instructions/request ($requests requests, $connections connection(s))"
+  elif [[ $tool == none ]]; then
+    ticks=$(getconf CLK_TCK)
+    echo "$mode: $(( (end_cpu - start_cpu) * 1000000 / ticks / requests )) us CPU/request" \
+      "(user+sys, $requests requests, $connections connection(s))"
   fi
 done
 echo "profiles in $out"
