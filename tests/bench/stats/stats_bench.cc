@@ -14,7 +14,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "gateway/pipeline/request_id.h"
 #include "nexus/stats/v1/stats.grpc.pb.h"
 #include "services/clock/clock.h"
 #include "services/grpc/channel_factory.h"
@@ -37,21 +39,22 @@ double ProcessCpuSeconds() {
 struct Options {
   int64_t events = 1'000'000;       // stored events for the query part (1M checkpoint always)
   int64_t ingest_events = 200'000;  // per batch size in the ingest part
-  int clients = 4;
+  std::vector<int> clients = {4, 16};
   std::string dir = "/tmp/nexus-stats-bench";
   // Only measure the queries on the database an earlier run left in <dir>/query.
   bool query_only = false;
 };
 
 // Traffic shaped like a gateway's: 3 providers, 12 models, 200 keys each with a favourite model,
-// 40% of calls in conversations of about 5 rounds, 3% errors, random request ids.
+// 40% of calls in conversations of about 5 rounds, 3% errors, request ids made by the gateway's
+// own generator at the event's time (time-ordered, see gateway/pipeline/request_id.h).
 class EventFactory {
  public:
   explicit EventFactory(uint64_t seed) : rng_(seed) {}
   UsageEvent Make(int64_t timestamp_ms) {
     std::uniform_int_distribution<int> pct(0, 99);
     UsageEvent e;
-    e.request_id = absl::StrCat(absl::Hex(rng_(), absl::kZeroPad16), absl::Hex(rng_()));
+    e.request_id = gateway::NewRequestId(absl::FromUnixMillis(timestamp_ms));
     e.timestamp_ms = timestamp_ms;
     e.key_id = 1 + static_cast<int64_t>(rng_() % 200);
     int model = pct(rng_) < 80 ? static_cast<int>(e.key_id % 12) : static_cast<int>(rng_() % 12);
@@ -89,25 +92,39 @@ std::unique_ptr<StatsServer> StartServer(const std::string& dir, const Clock& cl
   return std::move(*server);
 }
 
-void BenchIngest(const Options& options, int batch_size, const log::Logger& logger) {
-  const std::string dir = absl::StrCat(options.dir, "/ingest-", batch_size);
+// The requests each client sends, built before the clock starts: the load generator's own work
+// (random events, protobuf building) is not ingest. Serialization stays inside the timed part.
+std::vector<std::vector<v1::RecordUsageRequest>> BuildRequests(int clients, int64_t batches,
+                                                               int batch_size) {
+  std::vector<std::vector<v1::RecordUsageRequest>> out(clients);
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  for (int c = 0; c < clients; ++c) {
+    EventFactory factory(1000 + c);
+    out[c].resize(batches);
+    for (v1::RecordUsageRequest& request : out[c]) {
+      for (int i = 0; i < batch_size; ++i) ToProto(factory.Make(now), request.add_events());
+    }
+  }
+  return out;
+}
+
+void BenchIngest(const Options& options, int batch_size, int clients, const log::Logger& logger) {
+  const std::string dir = absl::StrCat(options.dir, "/ingest-", batch_size, "-", clients);
   std::filesystem::remove_all(dir);
   SystemClock clock;
   std::unique_ptr<StatsServer> server = StartServer(dir, clock, logger);
   auto channel = grpc_runtime::MakeChannel(absl::StrCat("127.0.0.1:", server->port()));
-  const int64_t batches = options.ingest_events / batch_size / options.clients;
+  const int64_t batches = options.ingest_events / batch_size / clients;
+  const std::vector<std::vector<v1::RecordUsageRequest>> requests =
+      BuildRequests(clients, batches, batch_size);
   std::atomic<int64_t> sent{0};
   absl::Time start = absl::Now();
   const double cpu_start = ProcessCpuSeconds();
-  std::vector<std::thread> clients;
-  for (int c = 0; c < options.clients; ++c) {
-    clients.emplace_back([&, c] {
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
       auto stub = v1::Stats::NewStub(channel);
-      EventFactory factory(1000 + c);
-      for (int64_t b = 0; b < batches; ++b) {
-        v1::RecordUsageRequest request;
-        int64_t now = absl::ToUnixMillis(absl::Now());
-        for (int i = 0; i < batch_size; ++i) ToProto(factory.Make(now), request.add_events());
+      for (const v1::RecordUsageRequest& request : requests[c]) {
         v1::RecordUsageResponse response;
         grpc::ClientContext context;
         grpc::Status status = stub->RecordUsage(&context, request, &response);
@@ -119,15 +136,16 @@ void BenchIngest(const Options& options, int batch_size, const log::Logger& logg
       }
     });
   }
-  for (auto& t : clients) t.join();
+  for (auto& t : threads) t.join();
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   double cpu = ProcessCpuSeconds() - cpu_start;
   std::printf(
-      "ingest  batch=%-5d clients=%d events=%-8lld %8.0f events/s wall (%.1f s); "
+      "ingest  batch=%-5d clients=%-2d events=%-8lld %8.0f events/s wall (%.1f s); "
       "%.1f us CPU/event (client+server) = %.0f events per CPU-second\n",
-      batch_size, options.clients, static_cast<long long>(sent.load()), sent.load() / seconds,
-      seconds, cpu / sent.load() * 1e6, sent.load() / cpu);
+      batch_size, clients, static_cast<long long>(sent.load()), sent.load() / seconds, seconds,
+      cpu / sent.load() * 1e6, sent.load() / cpu);
   server->Shutdown(absl::Seconds(5));
+  std::filesystem::remove_all(dir);
 }
 
 // Adds `count` events spread evenly over [start_ms, end_ms), straight into the store.
@@ -257,7 +275,12 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     } else if (const char* v = value("ingest_events")) {
       if (!absl::SimpleAtoi(v, &o->ingest_events)) return false;
     } else if (const char* v = value("clients")) {
-      if (!absl::SimpleAtoi(v, &o->clients) || o->clients < 1) return false;
+      o->clients.clear();
+      for (absl::string_view part : absl::StrSplit(v, ',')) {
+        int n = 0;
+        if (!absl::SimpleAtoi(part, &n) || n < 1 || n > 256) return false;
+        o->clients.push_back(n);
+      }
     } else if (const char* v = value("dir")) {
       o->dir = v;
     } else if (arg == "--query_only") {
@@ -272,7 +295,7 @@ bool ParseArgs(int argc, char** argv, Options* o) {
 int Main(int argc, char** argv) {
   Options options;
   if (!ParseArgs(argc, argv, &options)) {
-    std::cerr << "usage: nexus-stats-bench [--events=N] [--ingest_events=N] [--clients=N] "
+    std::cerr << "usage: nexus-stats-bench [--events=N] [--ingest_events=N] [--clients=N,M,...] "
                  "[--dir=PATH] [--query_only]\n";
     return 2;
   }
@@ -287,8 +310,9 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (options.ingest_events > 0) {
-    BenchIngest(options, 100, logger);
-    BenchIngest(options, 1000, logger);
+    for (int batch_size : {100, 1000}) {
+      for (int clients : options.clients) BenchIngest(options, batch_size, clients, logger);
+    }
   }
   std::filesystem::remove_all(query_dir);
   std::filesystem::create_directories(query_dir);
