@@ -18,7 +18,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev
 )
 test_pkgs=(
-  sqlite3 curl procps python3 python3-yaml binutils chromium
+  sqlite3 curl procps python3 python3-yaml binutils chromium openssl
 )
 
 case "$profile" in

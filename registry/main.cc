@@ -11,6 +11,7 @@
 #include "registry/app/registry_settings.h"
 #include "services/config/config.h"
 #include "services/grpc/server_runner.h"
+#include "services/grpc/tls_credentials.h"
 #include "services/log/logger.h"
 #include "services/process/shutdown_signal.h"
 
@@ -58,12 +59,14 @@ int Run(int argc, char** argv) {
     return kExitFailure;
   }
   auto runner = nexus::grpc_runtime::ServerRunner::Start(
-      {.listen_address = settings->listen}, {(*app)->service(), (*app)->maintenance_service()});
+      {.listen_address = settings->listen, .tls = settings->grpc_tls},
+      {(*app)->service(), (*app)->maintenance_service()});
   if (!runner.ok()) {
     logger.Error(absl::StrCat("cannot start: ", runner.status().message()));
     return kExitFailure;
   }
-  logger.Info(absl::StrCat("serving gRPC on ", settings->listen, " (port ", (*runner)->port(),
+  logger.Info(absl::StrCat("serving gRPC on ", settings->listen, " (port ", (*runner)->port(), ", ",
+                           nexus::grpc_runtime::ServerSecurityLabel(settings->grpc_tls),
                            "), data in ", settings->database_path()));
 
   int signal = nexus::process::WaitForShutdownSignal();

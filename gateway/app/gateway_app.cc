@@ -59,8 +59,14 @@ struct GatewayApp::Parts {
 namespace {
 
 absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p) {
-  p.registry = registry::v1::Registry::NewStub(grpc_runtime::MakeChannel(settings.registry_addr));
-  p.stats = stats::v1::Stats::NewStub(grpc_runtime::MakeChannel(settings.stats_addr));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> registry_channel =
+      grpc_runtime::Dial(settings.registry_addr, settings.grpc_tls);
+  if (!registry_channel.ok()) return registry_channel.status();
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> stats_channel =
+      grpc_runtime::Dial(settings.stats_addr, settings.grpc_tls);
+  if (!stats_channel.ok()) return stats_channel.status();
+  p.registry = registry::v1::Registry::NewStub(*registry_channel);
+  p.stats = stats::v1::Stats::NewStub(*stats_channel);
   CachingKeyResolverOptions key_options;
   key_options.max_staleness = settings.key_staleness;
   p.keys = std::make_unique<CachingKeyResolver>(p.registry, p.clock, key_options);

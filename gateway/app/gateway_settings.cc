@@ -1,6 +1,7 @@
 #include "gateway/app/gateway_settings.h"
 
 #include <array>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -35,7 +36,9 @@ const std::array<config::SettingSpec, 14> kSpecs = {{
 }  // namespace
 
 std::span<const config::SettingSpec> GatewaySettingSpecs() {
-  return std::span<const config::SettingSpec>(kSpecs.data(), kSpecs.size());
+  static const std::vector<config::SettingSpec> kAll =
+      grpc_runtime::WithGrpcTlsSettingSpecs(kSpecs, grpc_runtime::TlsRole::kClient);
+  return kAll;
 }
 
 absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config) {
@@ -65,6 +68,7 @@ absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config) {
   s.upstream_verify_tls = config.GetBool("upstream_verify_tls");
   s.key_staleness = config.GetDuration("key_staleness", absl::ZeroDuration(), absl::Hours(24));
   s.shutdown_timeout = config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Hours(1));
+  s.grpc_tls = grpc_runtime::ReadGrpcTlsSettings(config, grpc_runtime::TlsRole::kClient);
   if (!log::ParseLevel(config.GetString("log_level"), &s.log_level)) {
     config.AddError("log_level", "must be debug, info, warning or error");
   }

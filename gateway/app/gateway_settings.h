@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/config/config.h"
+#include "services/grpc/tls_settings.h"
 #include "services/log/logger.h"
 
 namespace nexus::gateway {
@@ -29,6 +30,8 @@ struct GatewaySettings {
   absl::Duration key_staleness = absl::Minutes(5);
   log::Level log_level = log::Level::kInfo;
   absl::Duration shutdown_timeout = absl::Seconds(10);
+  // How the registry and stats channels are secured.
+  grpc_runtime::TlsSettings grpc_tls;
 };
 
 // Every setting of nexus-gateway (flags and NEXUS_* variables).

@@ -80,7 +80,7 @@ int Run(int argc, char** argv) {
     return kExitFailure;
   }
   auto registry_runner = nexus::grpc_runtime::ServerRunner::Start(
-      {.listen_address = registry->listen},
+      {.listen_address = registry->listen, .tls = registry->grpc_tls},
       {(*registry_app)->service(), (*registry_app)->maintenance_service()});
   if (!registry_runner.ok()) {
     logger.Error(absl::StrCat("registry cannot start: ", registry_runner.status().message()));

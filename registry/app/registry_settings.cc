@@ -1,6 +1,7 @@
 #include "registry/app/registry_settings.h"
 
 #include <array>
+#include <vector>
 
 namespace nexus::registry {
 namespace {
@@ -30,7 +31,11 @@ const std::array<config::SettingSpec, 8>& Specs() {
 
 }  // namespace
 
-std::span<const config::SettingSpec> RegistrySettingSpecs() { return Specs(); }
+std::span<const config::SettingSpec> RegistrySettingSpecs() {
+  static const std::vector<config::SettingSpec> kAll =
+      grpc_runtime::WithGrpcTlsSettingSpecs(Specs(), grpc_runtime::TlsRole::kServer);
+  return kAll;
+}
 
 absl::StatusOr<RegistrySettings> ReadRegistrySettings(config::Config& config) {
   RegistrySettings settings;
@@ -52,6 +57,7 @@ absl::StatusOr<RegistrySettings> ReadRegistrySettings(config::Config& config) {
   }
   settings.shutdown_timeout =
       config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Minutes(10));
+  settings.grpc_tls = grpc_runtime::ReadGrpcTlsSettings(config, grpc_runtime::TlsRole::kServer);
   if (absl::Status status = config.Validate(); !status.ok()) return status;
   return settings;
 }

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/config/config.h"
+#include "services/grpc/tls_settings.h"
 #include "services/log/logger.h"
 
 namespace nexus::registry {
@@ -20,6 +21,7 @@ struct RegistrySettings {
   std::string admin_token;      // secret
   log::Level log_level = log::Level::kInfo;
   absl::Duration shutdown_timeout = absl::Seconds(5);
+  grpc_runtime::TlsSettings grpc_tls;
 
   std::string database_path() const { return data_dir + "/registry.db"; }
   std::string backup_directory() const {

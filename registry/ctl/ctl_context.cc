@@ -16,15 +16,20 @@ CtlContext::CtlContext(CtlOptions options, std::ostream& out, std::ostream& err,
 
 nexus::registry::v1::Registry::StubInterface& CtlContext::registry() {
   if (registry_ == nullptr) {
+    grpc_runtime::ChannelOptions channel;
+    channel.credentials = options_.registry_credentials;
     registry_ = nexus::registry::v1::Registry::NewStub(
-        grpc_runtime::MakeChannel(options_.registry_address));
+        grpc_runtime::MakeChannel(options_.registry_address, channel));
   }
   return *registry_;
 }
 
 nexus::stats::v1::Stats::StubInterface& CtlContext::stats() {
   if (stats_ == nullptr) {
-    stats_ = nexus::stats::v1::Stats::NewStub(grpc_runtime::MakeChannel(options_.stats_address));
+    grpc_runtime::ChannelOptions channel;
+    channel.credentials = options_.stats_credentials;
+    stats_ = nexus::stats::v1::Stats::NewStub(
+        grpc_runtime::MakeChannel(options_.stats_address, channel));
   }
   return *stats_;
 }
@@ -33,8 +38,10 @@ nexus::ops::v1::Maintenance::StubInterface& CtlContext::maintenance(std::string_
   const bool stats = service == "stats";
   auto& stub = stats ? stats_maintenance_ : registry_maintenance_;
   if (stub == nullptr) {
+    grpc_runtime::ChannelOptions channel;
+    channel.credentials = stats ? options_.stats_credentials : options_.registry_credentials;
     stub = nexus::ops::v1::Maintenance::NewStub(grpc_runtime::MakeChannel(
-        stats ? options_.stats_address : options_.registry_address));
+        stats ? options_.stats_address : options_.registry_address, channel));
   }
   return *stub;
 }

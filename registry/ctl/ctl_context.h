@@ -31,6 +31,9 @@ struct CtlOptions {
   std::string stats_address = "127.0.0.1:50052";
   bool json = false;
   absl::Duration timeout = absl::Seconds(10);
+  // How each channel is secured (see grpc_runtime::MakeChannelCredentials); null is plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> registry_credentials = nullptr;
+  std::shared_ptr<grpc::ChannelCredentials> stats_credentials = nullptr;
 };
 
 // What every command needs: where the services are, output streams, the output mode, and

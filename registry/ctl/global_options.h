@@ -17,8 +17,11 @@ struct CommandLine {
   std::vector<std::string> command;
 };
 
-// Takes --registry, --stats, --json, --timeout and --help from anywhere on the line (after the
-// environment: NEXUS_REGISTRY_ADDR, NEXUS_STATS_ADDR); the rest is the command.
+// Takes --registry, --stats, --json, --timeout, --help and the gRPC TLS settings (--grpc_tls_ca
+// and the others of grpc_runtime::TlsRole::kClient) from anywhere on the line (after the
+// environment: NEXUS_REGISTRY_ADDR, NEXUS_STATS_ADDR, NEXUS_GRPC_*); the rest is the command.
+// Builds the channel credentials: an unreadable file, or plaintext to a non-loopback address that
+// is not explicitly allowed, is an error.
 absl::StatusOr<CommandLine> ParseCommandLine(int argc, const char* const* argv,
                                              const config::EnvLookup& env);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "services/grpc/tls_credentials.h"
+
 namespace nexus::grpc_runtime {
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
@@ -18,7 +20,19 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(1000, max_backoff_ms));
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(
+      address, options.credentials ? options.credentials : grpc::InsecureChannelCredentials(),
+      args);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const std::string& address,
+                                                    const TlsSettings& tls,
+                                                    ChannelOptions options) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(tls, address);
+  if (!credentials.ok()) return credentials.status();
+  options.credentials = *std::move(credentials);
+  return MakeChannel(address, options);
 }
 
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {

@@ -6,7 +6,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/grpc/tls_settings.h"
 
 namespace nexus::grpc_runtime {
 
@@ -18,11 +20,20 @@ struct ChannelOptions {
   // a watch stream down for minutes after its server came back).
   absl::Duration max_reconnect_backoff = absl::Seconds(5);
   int max_message_bytes = 16 << 20;
+  // Null means plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr;
 };
 
-// Channel to an internal service ("host:port").
+// Channel to an internal service ("host:port") with `options.credentials` as given (plaintext when
+// unset): for tests and callers that built their credentials already.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const ChannelOptions& options = {});
+
+// Channel to an internal service secured as `tls` says (see MakeChannelCredentials): an error,
+// naming the setting, when a file cannot be read or plaintext is not allowed for `address`.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const std::string& address,
+                                                    const TlsSettings& tls,
+                                                    ChannelOptions options = {});
 
 // Deadline helper for unary calls.
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout);

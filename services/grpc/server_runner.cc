@@ -3,16 +3,19 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/grpc/tls_credentials.h"
 
 namespace nexus::grpc_runtime {
 
 absl::StatusOr<std::unique_ptr<ServerRunner>> ServerRunner::Start(
     const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(options.tls, options.listen_address);
+  if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(options.listen_address, *credentials, &selected_port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   // A second server must not silently share the port.
@@ -21,7 +24,10 @@ absl::StatusOr<std::unique_ptr<ServerRunner>> ServerRunner::Start(
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options.listen_address,
-                                               " (address in use or not valid)"));
+                                               options.tls.cert_file.empty()
+                                                   ? " (address in use or not valid)"
+                                                   : " (address in use or not valid, or the TLS "
+                                                     "key does not match the certificate)"));
   }
   server->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<ServerRunner>(new ServerRunner(std::move(server), selected_port));

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/grpc/tls_settings.h"
 
 namespace nexus::grpc_runtime {
 
@@ -16,6 +17,8 @@ struct ServerOptions {
   // "host:port"; port 0 picks a free port (see ServerRunner::port()).
   std::string listen_address;
   int max_message_bytes = 16 << 20;
+  // Plaintext by default, which is refused on a non-loopback address (see MakeServerCredentials).
+  TlsSettings tls = {};
 };
 
 // Starts a gRPC server with the standard health service (grpc.health.v1) and stops it with a

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "services/grpc/tls_credentials.h"
 
 namespace nexus::stats {
 
@@ -21,12 +22,15 @@ absl::StatusOr<std::unique_ptr<StatsServer>> StatsServer::Start(const StatsSetti
   if (!store.ok()) return store.status();
   std::unique_ptr<StatsServer> server(new StatsServer(std::move(*store), clock, settings, logger));
   absl::StatusOr<std::unique_ptr<grpc_runtime::ServerRunner>> runner =
-      grpc_runtime::ServerRunner::Start({.listen_address = settings.listen}, {&server->service_, &server->maintenance_});
+      grpc_runtime::ServerRunner::Start(
+          {.listen_address = settings.listen, .tls = settings.grpc_tls},
+          {&server->service_, &server->maintenance_});
   if (!runner.ok()) return runner.status();
   server->runner_ = std::move(*runner);
   server->pruner_.Start();
-  logger.Info(absl::StrCat("stats service listening on ", settings.listen, " (port ",
-                           server->port(), "), database ", path));
+  logger.Info(
+      absl::StrCat("stats service listening on ", settings.listen, " (port ", server->port(), ", ",
+                   grpc_runtime::ServerSecurityLabel(settings.grpc_tls), "), database ", path));
   return server;
 }
 
@@ -36,7 +40,8 @@ StatsServer::StatsServer(std::unique_ptr<SqliteUsageStore> store, const Clock& c
       ledger_(*store_, clock, settings.log_retention),
       service_(ledger_),
       maintenance_((std::filesystem::path(settings.data_dir) / "stats.db").string(),
-                   BackupDirectory(settings), clock, logger.WithComponent("stats.maintenance")),
+                   BackupDirectory(settings), clock,
+                   logger.WithComponent("stats.maintenance")),
       pruner_(*store_, clock, settings.log_retention, logger) {}
 
 StatsServer::~StatsServer() { Shutdown(absl::Seconds(1)); }

@@ -1,6 +1,7 @@
 #include "stats/app/stats_settings.h"
 
 #include <array>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -9,7 +10,7 @@
 namespace nexus::stats {
 
 std::span<const config::SettingSpec> StatsSettingSpecs() {
-  static const std::array<config::SettingSpec, 6> kSpecs = {{
+  static const std::array<config::SettingSpec, 6> kOwn = {{
       {"listen", "NEXUS_STATS_LISTEN", "127.0.0.1:50052", "gRPC listen address host:port"},
       {"data_dir", "NEXUS_DATA_DIR", "./data", "directory of stats.db (created if missing)"},
       {"log_retention", "NEXUS_STATS_LOG_RETENTION", "30d",
@@ -20,6 +21,8 @@ std::span<const config::SettingSpec> StatsSettingSpecs() {
       {"backup_dir", "NEXUS_BACKUP_DIR", "",
        "directory that online backups (nexusctl backup) are written to; default <data_dir>/backups"},
   }};
+  static const std::vector<config::SettingSpec> kSpecs =
+      grpc_runtime::WithGrpcTlsSettingSpecs(kOwn, grpc_runtime::TlsRole::kServer);
   return kSpecs;
 }
 
@@ -53,6 +56,7 @@ absl::StatusOr<StatsSettings> StatsSettingsFromConfig(config::Config& config) {
   }
   s.shutdown_timeout =
       config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Minutes(10));
+  s.grpc_tls = grpc_runtime::ReadGrpcTlsSettings(config, grpc_runtime::TlsRole::kServer);
   if (absl::Status status = config.Validate(); !status.ok()) return status;
   return s;
 }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/config/config.h"
+#include "services/grpc/tls_settings.h"
 #include "services/log/logger.h"
 
 namespace nexus::stats {
@@ -20,6 +21,7 @@ struct StatsSettings {
   absl::Duration log_retention = absl::Hours(24 * 30);
   log::Level log_level = log::Level::kInfo;
   absl::Duration shutdown_timeout = absl::Seconds(10);
+  grpc_runtime::TlsSettings grpc_tls;
 };
 
 // Where online backups go: backup_dir, else <data_dir>/backups.
