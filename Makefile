@@ -9,7 +9,7 @@ LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPIL
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build run test unit-test asan-test format clean
+.PHONY: all deps build run run-apart test unit-test asan-test format clean
 
 all: build
 
@@ -25,6 +25,11 @@ build: deps $(BUILD_DIR)/build.ninja
 # Starts the whole system on this machine with its data under ./data.
 run: build
 	BUILD_DIR=$(BUILD_DIR) deploy/run-local.sh
+
+# The same system as three processes (registry, stats, gateway), as deploy/docker-compose.yml runs
+# it, each with its own directory under ./data.
+run-apart: build
+	BUILD_DIR=$(BUILD_DIR) deploy/run-apart.sh
 
 # Every test: unit and integration (ctest), then the end-to-end suites.
 test: build

@@ -92,6 +92,18 @@ class ComposeTest(unittest.TestCase):
         self.assertEqual(env["NEXUS_REGISTRY_ADDR"], "registry:50051")
         self.assertEqual(env["NEXUS_STATS_ADDR"], "stats:50052")
 
+    def test_internal_grpc_is_tls_or_explicitly_plaintext(self):
+        # Compose addresses are not loopback: each service either sets TLS up or says plainly
+        # that plaintext is allowed (the services refuse to start otherwise).
+        for name, svc in self.services.items():
+            env = svc["environment"]
+            tls = "NEXUS_GRPC_TLS_CA" in env if name == "gateway" else "NEXUS_GRPC_TLS_CERT" in env
+            if not tls:
+                self.assertIn("NEXUS_GRPC_ALLOW_PLAINTEXT", env, name)
+                value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1",
+                               str(env["NEXUS_GRPC_ALLOW_PLAINTEXT"]))
+                self.assertEqual(value.lower(), "true", name)
+
     def test_secrets_come_from_files_and_no_secret_values_are_in_the_file(self):
         self.assertIn("master_key", self.compose["secrets"])
         self.assertEqual(self.services["registry"]["environment"]["NEXUS_MASTER_KEY_FILE"],
