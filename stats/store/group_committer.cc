@@ -1,5 +1,7 @@
 #include "stats/store/group_committer.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <utility>
 
@@ -61,6 +63,8 @@ std::vector<GroupCommitter::Pending*> GroupCommitter::TakeGroup() {
 }
 
 void GroupCommitter::Run() {
+  // Visible in top -H and to the benchmark, which reports this thread's CPU time per event.
+  pthread_setname_np(pthread_self(), "stats-writer");
   std::unique_lock lock(mutex_);
   while (WaitForWork(lock)) {
     std::vector<Pending*> group = TakeGroup();
