@@ -7,8 +7,10 @@
 #include "gateway/accounting/stats_usage_reporter.h"
 #include "gateway/admin/admin_api.h"
 #include "gateway/admin/admin_routes.h"
+#include "gateway/admin/edge_guard.h"
 #include "gateway/auth/caching_admin_authenticator.h"
 #include "gateway/auth/caching_key_resolver.h"
+#include "gateway/auth/failed_auth_throttle.h"
 #include "gateway/auth/local_rate_limiter.h"
 #include "gateway/auth/registry_route_table.h"
 #include "gateway/auth/registry_watcher.h"
@@ -20,6 +22,7 @@
 #include "gateway/pipeline/models_handler.h"
 #include "gateway/pipeline/openai_error.h"
 #include "gateway/pipeline/token_count_handler.h"
+#include "gateway/upstream/address_policy.h"
 #include "gateway/upstream/httplib_upstream_client.h"
 #include "gateway/ws/playground_endpoint.h"
 #include "nexus/registry/v1/registry.grpc.pb.h"
@@ -41,6 +44,9 @@ struct GatewayApp::Parts {
   std::unique_ptr<CachingAdminAuthenticator> admin;
   std::unique_ptr<RegistryWatcher> watcher;
   std::unique_ptr<LocalRateLimiter> limiter;
+  std::unique_ptr<FailedAuthThrottle> throttle;
+  std::unique_ptr<UpstreamAddressGuard> address_guard;
+  std::unique_ptr<admin::EdgeGuard> edge;
   std::unique_ptr<HttplibUpstreamClient> upstream;
   std::unique_ptr<StatsUsageReporter> reporter;
   std::unique_ptr<tokenizer::TokenCounter> counter;
@@ -57,6 +63,26 @@ struct GatewayApp::Parts {
 };
 
 namespace {
+
+// The edge-security parts: failed-auth throttle and CORS (EdgeGuard), and the upstream address
+// policy, which also denies the gateway's own port and the registry and stats addresses.
+void BuildSecurity(const GatewaySettings& settings, GatewayApp::Parts& p) {
+  const admin::SecuritySettings& security = settings.security;
+  FailedAuthThrottleOptions throttle_options;
+  throttle_options.max_failures = security.auth_failure_limit;
+  throttle_options.window = security.auth_failure_window;
+  p.throttle = std::make_unique<FailedAuthThrottle>(p.clock, throttle_options);
+  p.edge = std::make_unique<admin::EdgeGuard>(p.throttle.get(), security.cors);
+  AddressPolicyOptions policy;
+  policy.allow_loopback = security.upstream_allow_loopback;
+  policy.allow_private = security.upstream_allow_private;
+  policy.deny = security.upstream_deny;
+  policy.deny_endpoints = OwnEndpoints(
+      {{"the gateway's own port", absl::StrCat(settings.listen_host, ":", settings.listen_port)},
+       {"the registry's gRPC port", settings.registry_addr},
+       {"the stats gRPC port", settings.stats_addr}});
+  p.address_guard = std::make_unique<UpstreamAddressGuard>(AddressPolicy(std::move(policy)));
+}
 
 absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> registry_channel =
@@ -78,10 +104,12 @@ absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p)
   p.watcher->AddListener(p.admin.get());
   p.watcher->Start();
   p.limiter = std::make_unique<LocalRateLimiter>(p.clock);
+  BuildSecurity(settings, p);
   HttplibUpstreamClientOptions upstream_options;
   upstream_options.connect_timeout = settings.upstream_connect_timeout;
   upstream_options.read_timeout = settings.upstream_read_timeout;
   upstream_options.verify_tls = settings.upstream_verify_tls;
+  upstream_options.address_guard = p.address_guard.get();
   p.upstream = std::make_unique<HttplibUpstreamClient>(upstream_options);
   absl::StatusOr<std::unique_ptr<FileSpool>> spool =
       FileSpool::Open(FileSpoolOptions{.directory = settings.data_dir + "/spool"});
@@ -142,14 +170,24 @@ void BuildPipeline(const GatewaySettings& settings, GatewayApp::Parts& p) {
       [routes](const registry::v1::ClientKey& key) { return routes->ModelsFor(key); });
   p.token_count = std::make_unique<TokenCountHandler>(*p.admission, *p.admin, *p.counter,
                                                       settings.max_body_bytes);
-  p.admin_api = std::make_unique<admin::AdminApi>(*p.registry, *p.stats, p.clock);
+  admin::AdminApiOptions admin_options;
+  const UpstreamAddressGuard* guard = p.address_guard.get();
+  admin_options.check_base_url = [guard](std::string_view url) { return guard->CheckBaseUrl(url); };
+  p.admin_api = std::make_unique<admin::AdminApi>(*p.registry, *p.stats, p.clock, admin_options);
+  ws::PlaygroundOptions playground_options;
+  playground_options.max_frame_bytes = settings.security.ws_max_message_bytes;
+  playground_options.max_message_bytes = settings.security.ws_max_message_bytes;
   p.playground =
-      std::make_unique<ws::PlaygroundEndpoint>(*p.pipeline, *p.admin, ws::PlaygroundOptions{});
+      std::make_unique<ws::PlaygroundEndpoint>(*p.pipeline, *p.admin, playground_options);
 }
 
 void MountRoutes(const GatewaySettings& settings, GatewayApp::Parts& p) {
   http::GatewayHttpServer& server = *p.server;
-  http::InstallCommonHandlers(server);
+  admin::EdgeGuard* edge = p.edge.get();
+  http::InstallCommonHandlers(
+      server,
+      {[edge](const httplib::Request& q, httplib::Response& r) { return edge->Before(q, r); },
+       [edge](const httplib::Request& q, httplib::Response& r) { edge->After(q, r); }});
   http::GatewayEndpoints endpoints;
   endpoints.chat = p.pipeline.get();
   endpoints.list_models = [&p](std::string_view secret) { return p.models->List(secret); };
@@ -186,6 +224,9 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewaySetti
   server_options.port = settings.listen_port;
   server_options.max_workers = settings.worker_threads;
   server_options.max_body_bytes = settings.max_body_bytes;
+  server_options.head_limits.timeout_ms =
+      absl::ToInt64Milliseconds(settings.security.header_timeout);
+  server_options.head_limits.max_bytes = settings.security.max_header_bytes;
   server_options.timeouts.read_sec = absl::ToInt64Seconds(settings.client_read_timeout);
   server_options.timeouts.read_usec =
       absl::ToInt64Microseconds(settings.client_read_timeout) % 1000000;

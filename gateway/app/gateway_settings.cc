@@ -36,8 +36,12 @@ const std::array<config::SettingSpec, 14> kSpecs = {{
 }  // namespace
 
 std::span<const config::SettingSpec> GatewaySettingSpecs() {
-  static const std::vector<config::SettingSpec> kAll =
-      grpc_runtime::WithGrpcTlsSettingSpecs(kSpecs, grpc_runtime::TlsRole::kClient);
+  static const std::vector<config::SettingSpec> kAll = [] {
+    std::vector<config::SettingSpec> all =
+        grpc_runtime::WithGrpcTlsSettingSpecs(kSpecs, grpc_runtime::TlsRole::kClient);
+    for (const config::SettingSpec& spec : admin::SecuritySettingSpecs()) all.push_back(spec);
+    return all;
+  }();
   return kAll;
 }
 
@@ -69,6 +73,7 @@ absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config) {
   s.key_staleness = config.GetDuration("key_staleness", absl::ZeroDuration(), absl::Hours(24));
   s.shutdown_timeout = config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Hours(1));
   s.grpc_tls = grpc_runtime::ReadGrpcTlsSettings(config, grpc_runtime::TlsRole::kClient);
+  s.security = admin::ReadSecuritySettings(config);
   if (!log::ParseLevel(config.GetString("log_level"), &s.log_level)) {
     config.AddError("log_level", "must be debug, info, warning or error");
   }

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/admin/security_settings.h"
 #include "services/config/config.h"
 #include "services/grpc/tls_settings.h"
 #include "services/log/logger.h"
@@ -30,6 +31,8 @@ struct GatewaySettings {
   absl::Duration key_staleness = absl::Minutes(5);
   log::Level log_level = log::Level::kInfo;
   absl::Duration shutdown_timeout = absl::Seconds(10);
+  // Throttling, CORS, upstream address policy, request-head and WebSocket limits.
+  admin::SecuritySettings security;
   // How the registry and stats channels are secured.
   grpc_runtime::TlsSettings grpc_tls;
 };
