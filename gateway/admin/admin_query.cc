@@ -56,9 +56,13 @@ absl::StatusOr<int64_t> ParseTimeMs(std::string_view field, std::string_view tex
   }
   absl::Time time;
   std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, Av(text), &time, &error)) {
+  // ParseTime also takes "infinite-past" / "infinite-future"; those and times before 1970 are
+  // refused like negative milliseconds (arithmetic on them would overflow).
+  if (!absl::ParseTime(absl::RFC3339_full, Av(text), &time, &error) ||
+      time == absl::InfiniteFuture()) {
     return Invalid(field, "must be Unix milliseconds or an RFC 3339 time");
   }
+  if (time < absl::UnixEpoch()) return Invalid(field, "must not be before 1970");
   return absl::ToUnixMillis(time);
 }
 
@@ -76,8 +80,10 @@ absl::Status ParseFilter(const QueryParams& query, int64_t now_ms, absl::Duratio
     if (!parsed.ok()) return parsed.status();
     start_ms = *parsed;
   }
+  // Clamped before the check, so that an end at 0 cannot yield the empty range [0, 0).
+  if (start_ms < 0) start_ms = 0;
   if (start_ms >= end_ms) return Invalid("start", "must be before end");
-  out.set_start_ms(start_ms < 0 ? 0 : start_ms);
+  out.set_start_ms(start_ms);
   out.set_end_ms(end_ms);
   for (const std::string& value : Values(query, "provider")) {
     int64_t id = 0;

@@ -1,7 +1,9 @@
 #include "gateway/upstream/openai_scan.h"
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "gateway/upstream/json_sax.h"
 
@@ -73,6 +75,21 @@ Key Classify(const std::string& k, ChoiceTextField field) {
   return Key::kOther;
 }
 
+// An upstream may send any number where a count belongs (1e30): converting a double outside
+// int64's range is undefined, so it saturates instead.
+int64_t SaturatingInt64(double v) {
+  if (std::isnan(v)) return 0;
+  if (v >= 9223372036854775807.0) return std::numeric_limits<int64_t>::max();
+  if (v <= -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return a < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+}
+
 // json_sax handler tracking just enough of the path to find usage, choices and text.
 class Scanner {
  public:
@@ -87,7 +104,7 @@ class Scanner {
   bool boolean(bool) { return Scalar(); }
   bool number_integer(int64_t v) { return Number(v); }
   bool number_unsigned(uint64_t v) { return Number(static_cast<int64_t>(v)); }
-  bool number_float(double v) { return Number(static_cast<int64_t>(v)); }
+  bool number_float(double v) { return Number(SaturatingInt64(v)); }
 
   bool string(std::string& s) {
     const Key slot = Slot();
@@ -123,7 +140,8 @@ class Scanner {
   bool end_object() {
     if (depth_ == 3 && InChoice() && on_text_ && !text_.empty()) on_text_(choice_index_, text_);
     if (depth_ == 2 && frames_[1].key == Key::kUsage && !total_seen_) {
-      out_.usage.total_tokens = out_.usage.prompt_tokens + out_.usage.completion_tokens;
+      out_.usage.total_tokens =
+          SaturatingAdd(out_.usage.prompt_tokens, out_.usage.completion_tokens);
     }
     --depth_;
     return true;

@@ -88,7 +88,8 @@ int64_t Config::GetInt(std::string_view name, int64_t min, int64_t max) {
   if (!absl::SimpleAtoi(v.value, &parsed) || parsed < min || parsed > max) {
     AddError(name, absl::StrCat("must be an integer from ", min, " to ", max, ", got '",
                                 v.spec->secret ? "(secret)" : v.value, "'"));
-    absl::SimpleAtoi(v.spec->default_value, &parsed);
+    // The spec's default is a valid integer by construction.
+    (void)absl::SimpleAtoi(v.spec->default_value, &parsed);
   }
   return parsed;
 }
