@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gateway/upstream/http1_connection.h"
 
 namespace nexus::gateway {
 namespace {
@@ -88,12 +89,55 @@ absl::Status MapError(httplib::Error error, absl::Duration silent_for, const std
   }
 }
 
+// The request line and headers for the plain-HTTP path, as cpp-httplib would send them. False
+// when a value would break the head (CR or LF).
+bool RequestHead(const UpstreamUrl& url, const UpstreamRequest& request, std::string* head) {
+  for (std::string_view value :
+       {std::string_view(request.method), std::string_view(request.path),
+        std::string_view(url.path_prefix), std::string_view(request.api_key)}) {
+    if (value.find_first_of("\r\n") != std::string_view::npos) return false;
+  }
+  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  if (url.port != 80) absl::StrAppend(&host, ":", url.port);
+  *head =
+      absl::StrCat(request.method, " ", url.path_prefix, request.path, " HTTP/1.1\r\nHost: ", host,
+                   "\r\nAccept: ", request.stream ? "text/event-stream" : "application/json",
+                   "\r\nAccept-Encoding: identity\r\nUser-Agent: nexus-hub\r\n");
+  // A keyless provider (a local server) gets no Authorization header at all.
+  if (!request.api_key.empty())
+    absl::StrAppend(head, "Authorization: Bearer ", request.api_key, "\r\n");
+  if (!request.body.empty()) absl::StrAppend(head, "Content-Type: application/json\r\n");
+  if (!request.body.empty() || (request.method != "GET" && request.method != "HEAD")) {
+    absl::StrAppend(head, "Content-Length: ", request.body.size(), "\r\n");
+  }
+  head->append("\r\n");
+  return true;
+}
+
 }  // namespace
+
+// Notes the time of every response event, so that a failure can tell a timeout from a break.
+class HttplibUpstreamClient::ActivityTracker : public UpstreamHandler {
+ public:
+  ActivityTracker(UpstreamHandler& inner, Exchange& ex) : inner_(inner), ex_(ex) {}
+  bool OnResponseStart(int http_status, const HeaderList& headers) override;
+  bool OnBodyData(std::string_view data) override;
+
+ private:
+  UpstreamHandler& inner_;
+  Exchange& ex_;
+};
 
 struct HttplibUpstreamClient::Connection {
   SocketWatch watch;  // declared first: outlives the client that reports sockets to it
+  // HTTPS: cpp-httplib. Plain HTTP: the gateway's own HTTP/1.1 connection (connected on first
+  // use to `address`, the host or the address the policy pinned).
   std::unique_ptr<httplib::ClientImpl> client;
+  std::unique_ptr<Http1Connection> http1;
+  std::string address;
   absl::Time idle_since;
+
+  bool open() const { return client ? client->is_socket_open() : http1 != nullptr; }
 };
 
 struct HttplibUpstreamClient::Exchange {
@@ -102,9 +146,22 @@ struct HttplibUpstreamClient::Exchange {
   bool started = false;
   int http_status = 0;
   bool handler_stopped = false;
+  // The connection may carry another request.
+  bool reusable = false;
   absl::Time began;
   absl::Time last_activity;
 };
+
+bool HttplibUpstreamClient::ActivityTracker::OnResponseStart(int http_status,
+                                                             const HeaderList& headers) {
+  ex_.last_activity = absl::Now();
+  return inner_.OnResponseStart(http_status, headers);
+}
+
+bool HttplibUpstreamClient::ActivityTracker::OnBodyData(std::string_view data) {
+  ex_.last_activity = absl::Now();
+  return inner_.OnBodyData(data);
+}
 
 HttplibUpstreamClient::HttplibUpstreamClient(HttplibUpstreamClientOptions options)
     : options_(std::move(options)) {}
@@ -127,13 +184,15 @@ absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstre
     pinned_ip = ip->ToString();
   }
   auto connection = std::make_unique<Connection>();
-  if (url.tls) {
+  if (!url.tls) {
+    connection->address = pinned_ip.empty() ? url.host : pinned_ip;
+    return connection;
+  }
+  {
     auto tls = std::make_unique<httplib::SSLClient>(url.host, url.port);
     tls->enable_server_certificate_verification(options_.verify_tls);
     if (!options_.ca_cert_file.empty()) tls->set_ca_cert_path(options_.ca_cert_file);
     connection->client = std::move(tls);
-  } else {
-    connection->client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
   }
   httplib::ClientImpl& c = *connection->client;
   c.set_keep_alive(true);
@@ -167,7 +226,7 @@ absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstre
     while (it != idle_.end() && !it->second.empty()) {
       std::unique_ptr<Connection> c = std::move(it->second.back());
       it->second.pop_back();
-      if (now - c->idle_since > options_.max_idle_time || !c->client->is_socket_open()) {
+      if (now - c->idle_since > options_.max_idle_time || !c->open()) {
         expired.push_back(std::move(c));
         continue;
       }
@@ -228,6 +287,59 @@ HttplibUpstreamClient::Exchange HttplibUpstreamClient::Run(Connection& connectio
     ex.http_status = res.status;
     handler.OnResponseStart(res.status, ToHeaderList(res.headers));
   }
+  ex.reusable = ex.ok && connection.client->is_socket_open();
+  return ex;
+}
+
+HttplibUpstreamClient::Exchange HttplibUpstreamClient::RunHttp1(Connection& connection,
+                                                                const UpstreamUrl& url,
+                                                                const UpstreamRequest& request,
+                                                                UpstreamHandler& handler,
+                                                                CancelToken& cancel) const {
+  Exchange ex;
+  ex.began = ex.last_activity = absl::Now();
+  std::string head;
+  if (!RequestHead(url, request, &head)) {
+    ex.error = httplib::Error::Unknown;
+    return ex;
+  }
+  // Set before connecting: a cancel also aborts a connect in progress.
+  cancel.SetAbortAction([&connection] { connection.watch.Shutdown(); });
+  if (connection.http1 == nullptr) {
+    Http1Error error = Http1Error::kNone;
+    SocketWatch* watch = &connection.watch;
+    connection.http1 = Http1Connection::Connect(
+        connection.address, url.port,
+        Http1Timeouts{options_.connect_timeout, options_.read_timeout, options_.write_timeout},
+        [watch](int sock) { watch->Adopt(sock); }, &error);
+    if (connection.http1 == nullptr) {
+      cancel.SetAbortAction(nullptr);
+      ex.error = error == Http1Error::kConnectTimeout ? httplib::Error::ConnectionTimeout
+                                                      : httplib::Error::Connection;
+      return ex;
+    }
+  }
+  ActivityTracker tracker(handler, ex);
+  const Http1Outcome outcome =
+      connection.http1->Exchange(head, request.body, tracker, request.method == "HEAD");
+  cancel.SetAbortAction(nullptr);
+  ex.started = outcome.started;
+  ex.http_status = outcome.http_status;
+  ex.ok = outcome.error == Http1Error::kNone;
+  ex.reusable = outcome.reusable;
+  switch (outcome.error) {
+    case Http1Error::kWrite:
+      ex.error = httplib::Error::Write;
+      break;
+    case Http1Error::kStopped:
+      ex.handler_stopped = true;
+      ex.error = httplib::Error::Canceled;
+      break;
+    case Http1Error::kNone:
+      break;
+    default:
+      ex.error = httplib::Error::Read;
+  }
   return ex;
 }
 
@@ -252,7 +364,8 @@ UpstreamOutcome HttplibUpstreamClient::Send(const UpstreamRequest& request,
       return out;
     }
     std::unique_ptr<Connection> connection = *std::move(acquired);
-    Exchange ex = Run(*connection, *url, request, handler, cancel);
+    Exchange ex = url->tls ? Run(*connection, *url, request, handler, cancel)
+                           : RunHttp1(*connection, *url, request, handler, cancel);
     const bool cancelled = cancel.cancelled() || ex.handler_stopped;
     // A pooled connection the server closed while idle fails at once, before any response.
     const bool stale = reused && attempt == 0 && !ex.ok && !ex.started && !cancelled &&
@@ -264,7 +377,7 @@ UpstreamOutcome HttplibUpstreamClient::Send(const UpstreamRequest& request,
     if (ex.ok) {
       // A cancel that raced the end of a complete exchange may have shut the socket down:
       // report the completed exchange, but do not pool the connection.
-      if (!cancel.cancelled() && connection->client->is_socket_open()) {
+      if (!cancel.cancelled() && ex.reusable) {
         Release(*url, std::move(connection));
       }
     } else if (cancel.cancelled()) {
