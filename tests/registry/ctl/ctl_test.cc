@@ -75,14 +75,32 @@ TEST(GlobalOptionsTest, FlagsBeatEnvironmentAndMayFollowTheCommand) {
   auto env = [](const std::string& name) -> std::optional<std::string> {
     if (name == "NEXUS_REGISTRY_ADDR") return "env:2";
     if (name == "NEXUS_STATS_ADDR") return "env:3";
+    // Neither address is loopback: plaintext to them must be allowed explicitly.
+    if (name == "NEXUS_GRPC_ALLOW_PLAINTEXT") return "true";
     return std::nullopt;
   };
   auto line = ParseCommandLine(5, argv, env);
-  ASSERT_TRUE(line.ok());
+  ASSERT_TRUE(line.ok()) << line.status();
   EXPECT_EQ(line->options.registry_address, "h:1");
   EXPECT_EQ(line->options.stats_address, "env:3");
   EXPECT_TRUE(line->options.json);
   EXPECT_EQ(line->command, (std::vector<std::string>{"providers", "list"}));
+}
+
+TEST(GlobalOptionsTest, PlaintextToANonLoopbackAddressNeedsTheSetting) {
+  auto no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const char* remote[] = {"nexusctl", "--registry", "10.0.0.5:50051", "keys", "list"};
+  auto refused = ParseCommandLine(5, remote, no_env);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("NEXUS_GRPC_ALLOW_PLAINTEXT"), std::string::npos)
+      << refused.status();
+  const char* allowed[] = {"nexusctl", "--registry", "10.0.0.5:50051", "--grpc_allow_plaintext",
+                           "keys", "list"};
+  auto line = ParseCommandLine(6, allowed, no_env);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->command, (std::vector<std::string>{"keys", "list"}));
+  const char* loopback[] = {"nexusctl", "keys", "list"};
+  EXPECT_TRUE(ParseCommandLine(3, loopback, no_env).ok());
 }
 
 // The commands against a real registry in this process.
