@@ -95,7 +95,7 @@ TEST(GlobalOptionsTest, PlaintextToANonLoopbackAddressNeedsTheSetting) {
   EXPECT_NE(refused.status().message().find("NEXUS_GRPC_ALLOW_PLAINTEXT"), std::string::npos)
       << refused.status();
   const char* allowed[] = {"nexusctl", "--registry", "10.0.0.5:50051", "--grpc_allow_plaintext",
-                           "keys", "list"};
+                           "keys",     "list"};
   auto line = ParseCommandLine(6, allowed, no_env);
   ASSERT_TRUE(line.ok()) << line.status();
   EXPECT_EQ(line->command, (std::vector<std::string>{"keys", "list"}));
