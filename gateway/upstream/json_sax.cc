@@ -117,6 +117,21 @@ bool ReadEscape(const char*& p, const char* end, std::string& out) {
   return true;
 }
 
+// True when none of the eight bytes at p needs attention inside a JSON string.
+bool PlainWord(const char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  const uint64_t quote = v ^ (kOnes * '"');
+  const uint64_t backslash = v ^ (kOnes * '\\');
+  // A byte is zero (or, for the control test, below 0x20) exactly when its high bit ends up set
+  // here; bytes >= 0x80 are caught by `v & kHigh` first, which keeps the subtractions exact.
+  const uint64_t special = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                           ((v - kOnes * 0x20) & ~v) | v;
+  return (special & kHigh) == 0;
+}
+
 }  // namespace
 
 bool ReadString(const char*& p, const char* end, std::string& out) {
@@ -124,6 +139,9 @@ bool ReadString(const char*& p, const char* end, std::string& out) {
   ++p;  // the opening quote
   while (true) {
     const char* run = p;
+    // Eight bytes at a time while none is a quote, a backslash, a control or a non-ASCII byte
+    // (the common case: plain ASCII text).
+    while (end - p >= 8 && PlainWord(p)) p += 8;
     while (p < end) {
       const unsigned char c = static_cast<unsigned char>(*p);
       if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;

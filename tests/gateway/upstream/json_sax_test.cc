@@ -172,6 +172,18 @@ TEST(JsonSaxTest, MatchesTheReferenceParserOnMutatedDocuments) {
   }
 }
 
+TEST(JsonSaxTest, SpecialBytesAtEveryOffsetOfALongString) {
+  const std::vector<std::string> specials = {"\\n", "\\\"",     "\x01", "\x1f", "\x7f",
+                                             " ",   "\xC3\xA9", "\xFF", "\"",   "~"};
+  for (const std::string& special : specials) {
+    for (size_t at = 0; at <= 24; ++at) {
+      std::string text = "[\"" + std::string(24, 'a') + "\"]";
+      text.insert(2 + at, special);
+      ExpectSame(text);
+    }
+  }
+}
+
 TEST(JsonSaxTest, DeepNestingNeedsNoRecursion) {
   std::string deep(100000, '[');
   deep += std::string(100000, ']');
