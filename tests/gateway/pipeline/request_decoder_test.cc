@@ -260,7 +260,7 @@ TEST(RequestIdTest, KeepsSaneClientIdsAndReplacesOthers) {
   EXPECT_EQ(AcceptOrNewRequestId("abc-123_x.y:z"), "abc-123_x.y:z");
   std::string generated = AcceptOrNewRequestId("has space");
   EXPECT_EQ(generated.rfind("req_", 0), 0u);
-  EXPECT_EQ(generated.size(), 28u);
+  EXPECT_EQ(generated.size(), 36u);  // format: request_id_test.cc
   EXPECT_NE(AcceptOrNewRequestId(""), AcceptOrNewRequestId(""));
   EXPECT_NE(AcceptOrNewRequestId(std::string(200, 'a')).size(), 200u);
   EXPECT_TRUE(IsSaneRequestId(NewRequestId()));
