@@ -193,6 +193,7 @@ void DefaultChatPipeline::Forward(const Request& request, const std::vector<Rout
               {"X-Nexus-Overhead-Ms", OverheadMs(accounting.Overhead(absl::Now() - sent_at))}};
         },
         deps_.observer);
+    attempt.set_upstream_key(route.api_key());
     UpstreamRequest upstream{route.base_url(), request.path,   "POST",
                              route.api_key(),  prepared->body, prepared->stream};
     UpstreamOutcome outcome = deps_.upstream->Send(upstream, attempt, cancel);

@@ -32,7 +32,8 @@ constexpr char kMasterKey[] = "TmV4dXNTZWN1cml0eU1hc3RlcktleSMyMDI2LXYxISE=";
 constexpr char kMasterKeyBytes[] = "NexusSecurityMasterKey#2026-v1!!";
 constexpr char kAdminToken[] = "nxa-ADMIN-7f3c9e21d4b84a6fb0c2e5d1a9f86b34";
 constexpr char kUpstreamKey[] = "sk-live-UPSTREAM-4b1d8e2f9a7c6e5d3b2a1908f7e6d5c4";
-constexpr char kEchoKey[] = "sk-live-ECHOED-a1b2c3d4e5f60718293a4b5c6d7e8f90";
+// No "sk-" shape: only masking by the exact key we sent can catch this one.
+constexpr char kEchoKey[] = "ECHOED-live-a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
 std::string Addr(int port) { return absl::StrCat("127.0.0.1:", port); }
 
@@ -48,7 +49,7 @@ class EchoingUpstream {
                      {{"message", "Incorrect API key provided: " + auth + " (" +
                                       auth.substr(std::min<size_t>(auth.size(), 7)) + ")"},
                       {"type", auth},
-                      {"param", auth},
+                      {"param", auth.substr(std::min<size_t>(auth.size(), 7))},
                       {"code", auth}}}};
       if (req.body.find("\"stream\":true") != std::string::npos) {
         const std::string chunk =
