@@ -20,6 +20,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(1000, max_backoff_ms));
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
+  if (options.credentials && !options.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls_server_name);
+  }
   return grpc::CreateCustomChannel(
       address, options.credentials ? options.credentials : grpc::InsecureChannelCredentials(),
       args);
@@ -32,6 +35,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const std::string& address,
       MakeChannelCredentials(tls, address);
   if (!credentials.ok()) return credentials.status();
   options.credentials = *std::move(credentials);
+  if (!tls.ca_file.empty()) options.tls_server_name = tls.server_name;
   return MakeChannel(address, options);
 }
 

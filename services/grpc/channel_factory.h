@@ -20,6 +20,8 @@ struct ChannelOptions {
   // a watch stream down for minutes after its server came back).
   absl::Duration max_reconnect_backoff = absl::Seconds(5);
   int max_message_bytes = 16 << 20;
+  // With TLS: the name checked in the server's certificate instead of the dialed host.
+  std::string tls_server_name = {};
   // Null means plaintext.
   std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr;
 };

@@ -23,6 +23,9 @@ const config::SettingSpec kClientCert = {
     "PEM client certificate for servers that require one (mutual TLS)"};
 const config::SettingSpec kClientKey = {"grpc_tls_client_key", "NEXUS_GRPC_TLS_CLIENT_KEY", "",
                                         "PEM private key of grpc_tls_client_cert"};
+const config::SettingSpec kServerName = {
+    "grpc_tls_server_name", "NEXUS_GRPC_TLS_SERVER_NAME", "",
+    "name expected in the server's certificate when it differs from the dialed host"};
 const config::SettingSpec kAllowPlaintext = {
     "grpc_allow_plaintext", "NEXUS_GRPC_ALLOW_PLAINTEXT", "false",
     "allow plaintext gRPC on non-loopback addresses (a trusted private network only)"};
@@ -35,7 +38,7 @@ std::vector<config::SettingSpec> WithGrpcTlsSettingSpecs(std::span<const config:
   if (role == TlsRole::kServer) {
     specs.insert(specs.end(), {kCert, kKey, kServerCa, kRequireClientCert, kAllowPlaintext});
   } else {
-    specs.insert(specs.end(), {kClientCa, kClientCert, kClientKey, kAllowPlaintext});
+    specs.insert(specs.end(), {kClientCa, kClientCert, kClientKey, kServerName, kAllowPlaintext});
   }
   return specs;
 }
@@ -59,6 +62,7 @@ TlsSettings ReadGrpcTlsSettings(config::Config& config, TlsRole role) {
   } else {
     tls.client_cert_file = config.GetString(kClientCert.name);
     tls.client_key_file = config.GetString(kClientKey.name);
+    tls.server_name = config.GetString(kServerName.name);
     if (tls.client_cert_file.empty() != tls.client_key_file.empty()) {
       config.AddError(tls.client_cert_file.empty() ? kClientCert.name : kClientKey.name,
                       "grpc_tls_client_cert and grpc_tls_client_key go together: set both or "

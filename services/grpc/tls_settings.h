@@ -22,6 +22,9 @@ struct TlsSettings {
   // Client: certificate and key presented to servers that require one (mutual TLS).
   std::string client_cert_file = {};
   std::string client_key_file = {};
+  // Client: the name expected in the server's certificate when it differs from the dialed host
+  // (e.g. a health probe dialing 127.0.0.1 inside the registry's container).
+  std::string server_name = {};
   // Server: refuse clients without a certificate signed by `ca_file`.
   bool require_client_cert = false;
   // Plaintext on a non-loopback address (e.g. a private container network).

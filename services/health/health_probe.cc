@@ -9,8 +9,11 @@
 
 namespace nexus::health {
 
-absl::Status ProbeGrpc(const std::string& address, absl::Duration timeout) {
-  auto stub = grpc::health::v1::Health::NewStub(grpc_runtime::MakeChannel(address));
+absl::Status ProbeGrpc(const std::string& address, const grpc_runtime::TlsSettings& tls,
+                       absl::Duration timeout) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = grpc_runtime::Dial(address, tls);
+  if (!channel.ok()) return channel.status();
+  auto stub = grpc::health::v1::Health::NewStub(*channel);
   grpc::ClientContext context;
   grpc_runtime::SetDeadline(context, timeout);
   grpc::health::v1::HealthCheckResponse response;
