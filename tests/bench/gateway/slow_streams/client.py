@@ -42,10 +42,12 @@ class Stats:
         self.stalled = 0
         self.gaps = []
         self.first_bytes = []
+        self.gap_reads = []
         self.peak_rss = 0
 
 
-async def one_stream(url, key, model, events, stall_after, stats):
+async def one_stream(url, key, model, events, stall_after, stats, delay):
+    await asyncio.sleep(delay)
     parts = urllib.parse.urlsplit(url)
     body = (BODY % model).encode()
     request = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
@@ -63,14 +65,18 @@ async def one_stream(url, key, model, events, stall_after, stats):
     received = bytearray()
     last = None
     gap = 0.0
+    gap_at = 0
+    reads = 0
     stats.open += 1
     stats.max_open = max(stats.max_open, stats.open)
     try:
         while True:
             data = await asyncio.wait_for(reader.read(65536), timeout=60)
             now = time.monotonic()
-            if last is not None:
-                gap = max(gap, now - last)
+            reads += 1
+            if last is not None and now - last > gap:
+                gap = now - last
+                gap_at = reads
             else:
                 stats.first_bytes.append(now - sent)
             last = now
@@ -84,6 +90,7 @@ async def one_stream(url, key, model, events, stall_after, stats):
         stats.open -= 1
         writer.close()
     stats.gaps.append(gap)
+    stats.gap_reads.append(gap_at)
     text = received.decode(errors="replace")
     status = text.split(" ", 2)[1] if text.startswith("HTTP/1.1 ") else "?"
     count = text.count("data: ") - text.count("data: [DONE]")
@@ -113,8 +120,11 @@ async def main_async(args):
     sampler = asyncio.create_task(sample_rss(args.gateway_pid, stats, stop))
     started = time.monotonic()
     stall_after = 10 * args.interval_ms / 1000.0
-    tasks = [one_stream(args.url, args.key, args.model, args.events, stall_after, stats)
-             for _ in range(args.streams)]
+    # Streams start evenly over the ramp (a burst of simultaneous connects measures the load
+    # generator more than the gateway).
+    tasks = [one_stream(args.url, args.key, args.model, args.events, stall_after, stats,
+                        i * args.ramp_ms / 1000.0 / args.streams)
+             for i in range(args.streams)]
     await asyncio.gather(*tasks)
     stop.set()
     await sampler
@@ -126,7 +136,9 @@ async def main_async(args):
           f"stalled={stats.stalled} max_concurrent={stats.max_open} "
           f"stream_max_gap_ms_p50={pct(gaps, 0.5):.0f} p99={pct(gaps, 0.99):.0f} "
           f"max={gaps[-1] * 1000:.0f} first_byte_ms_p50={pct(first, 0.5):.0f} "
-          f"max={first[-1] * 1000:.0f} idle_rss_mib={idle / 1024:.1f} "
+          f"max={first[-1] * 1000:.0f} "
+          f"gap_read_index_p50={sorted(stats.gap_reads or [0])[len(stats.gap_reads) // 2]} "
+          f"idle_rss_mib={idle / 1024:.1f} "
           f"peak_rss_mib={stats.peak_rss / 1024:.1f} after_rss_mib={after / 1024:.1f} "
           f"seconds={time.monotonic() - started:.1f} "
           f"gateway_cpu_s={cpu_seconds(args.gateway_pid) - cpu_before:.2f} "
@@ -144,6 +156,7 @@ def main():
     parser.add_argument("--events", type=int, default=50)
     parser.add_argument("--interval-ms", type=int, default=100)
     parser.add_argument("--model", default="slow-model")
+    parser.add_argument("--ramp-ms", type=int, default=0)
     parser.add_argument("--gateway-pid", type=int, required=True)
     return asyncio.run(main_async(parser.parse_args()))
 

@@ -4,7 +4,8 @@
 # upstream (slow_upstream.py: asyncio, large listen backlog) on loopback. Reports the gateway's
 # RSS (idle, peak, after) and whether any stream failed or stalled; stops by itself.
 #   tests/bench/gateway/slow_streams/run.sh [BUILD_DIR]
-# Env: STREAMS (1000), EVENTS (50 per stream), INTERVAL_MS (100), SUT_CPU (1; "" = no pinning).
+# Env: STREAMS (1000), EVENTS (50 per stream), INTERVAL_MS (100), RAMP_MS (0: all streams start
+# at once; else evenly over this long), SUT_CPU (1; "" = no pinning).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../../.." && pwd)"
@@ -13,6 +14,7 @@ bin="$(cd "${1:-$root/build}" && pwd)/bin"
 streams="${STREAMS:-1000}"
 events="${EVENTS:-50}"
 interval="${INTERVAL_MS:-100}"
+ramp="${RAMP_MS:-0}"
 sut_cpu="${SUT_CPU-1}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/nexus-slow-XXXXXX")"
 registry_port=51251
@@ -60,7 +62,8 @@ sleep 1  # idle RSS after start-up settled
 echo "load: $(uptime)"
 status=0
 python3 "$here/client.py" "http://127.0.0.1:$gateway_port/v1/chat/completions" "$key" \
-  --streams "$streams" --events "$events" --interval-ms "$interval" --gateway-pid "$gateway" ||
+  --streams "$streams" --events "$events" --interval-ms "$interval" --ramp-ms "$ramp" \
+  --gateway-pid "$gateway" ||
   status=$?
 echo "upstream CPU s: $(awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' \
   "/proc/$upstream/stat") (whole run)"
