@@ -84,7 +84,6 @@ EdgeGuard::EdgeGuard(FailedAuthThrottle* throttle, CorsPolicy cors)
     : throttle_(throttle), cors_(std::move(cors)) {}
 
 bool EdgeGuard::Before(const httplib::Request& req, httplib::Response& res) const {
-  res.set_header("X-Content-Type-Options", "nosniff");
   if (throttle_ != nullptr && !Unthrottled(req.path)) {
     if (std::optional<absl::Duration> retry = throttle_->LockedOut(req.remote_addr)) {
       const int64_t seconds = absl::ToInt64Seconds(*retry);
@@ -131,6 +130,9 @@ bool EdgeGuard::AnswerPreflight(const httplib::Request& req, httplib::Response& 
 
 void EdgeGuard::After(const httplib::Request& req, httplib::Response& res) const {
   if (throttle_ != nullptr && res.status == 401) throttle_->RecordFailure(req.remote_addr);
+  // Once per response (the console and admin routes may have set it already).
+  if (!res.has_header("X-Content-Type-Options"))
+    res.set_header("X-Content-Type-Options", "nosniff");
 }
 
 }  // namespace nexus::gateway::admin

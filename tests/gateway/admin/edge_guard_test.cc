@@ -125,6 +125,7 @@ TEST_F(EdgeGuardTest, CorsIsClosedByDefault) {
   EXPECT_EQ(res->status, 200);
   EXPECT_FALSE(res->has_header("Access-Control-Allow-Origin"));
   EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(res->get_header_value_count("X-Content-Type-Options"), 1u);
 
   auto preflight = client.Options(
       "/v1/chat/completions", {{"Origin", "https://evil.example"},

@@ -340,6 +340,7 @@ TEST_F(SecurityEdgeTest, ConsoleIsServedWithSecurityHeaders) {
   EXPECT_FALSE(absl::StrContains(csp, "unsafe-eval")) << csp;
   EXPECT_EQ(index->get_header_value("X-Frame-Options"), "DENY");
   EXPECT_EQ(index->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(index->get_header_value_count("X-Content-Type-Options"), 1u);
   EXPECT_FALSE(index->has_header("Access-Control-Allow-Origin"));
 }
 
