@@ -56,10 +56,13 @@ asan-test: deps
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # The concurrent parts (ctest label tsan) under ThreadSanitizer; only their targets are built.
+# Suites that run an in-process gRPC server or client are left out: Debian's gRPC is not built
+# with TSan, so every hand-over through its completion queues is reported as a race.
+TSAN_EXCLUDE ?= ^(CachingAdminAuthenticatorTest|CachingKeyResolverTest|RegistryRouteTableTest|RegistryWatcherTest|StatsUsageReporterTest)\.
 tsan-test: deps
 	cmake -S . -B $(TSAN_BUILD_DIR) $(SAN_CMAKE_FLAGS) -DNEXUS_SANITIZE=thread
 	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS) --target nexus_tsan_tests
-	ctest --test-dir $(TSAN_BUILD_DIR) --output-on-failure -j $(JOBS) -L tsan
+	ctest --test-dir $(TSAN_BUILD_DIR) --output-on-failure -j $(JOBS) -L tsan -E '$(TSAN_EXCLUDE)'
 
 # Deeper fuzzing: every target (or FUZZ_TARGETS="fuzz_tokenizer ...") for FUZZ_SECONDS each, one
 # after the other, growing $(ASAN_BUILD_DIR)/fuzz/corpus; crashes land in .../fuzz/artifacts.
