@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/accounting/file_spool.h"
+#include "gateway/accounting/reporter_metrics.h"
 #include "gateway/accounting/stats_usage_reporter.h"
 #include "gateway/admin/admin_api.h"
 #include "gateway/admin/admin_routes.h"
@@ -112,7 +113,8 @@ absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p)
   upstream_options.address_guard = p.address_guard.get();
   p.upstream = std::make_unique<HttplibUpstreamClient>(upstream_options);
   absl::StatusOr<std::unique_ptr<FileSpool>> spool =
-      FileSpool::Open(FileSpoolOptions{.directory = settings.data_dir + "/spool"});
+      FileSpool::Open(FileSpoolOptions{.directory = settings.data_dir + "/spool",
+                                       .max_bytes = settings.usage_spool_max_bytes});
   if (!spool.ok()) return spool.status();
   p.reporter = std::make_unique<StatsUsageReporter>(p.stats, *std::move(spool), p.clock,
                                                     p.logger.WithComponent("accounting"));
@@ -129,31 +131,22 @@ absl::Status BuildMetrics(GatewayApp::Parts& p) {
   if (!observer.ok()) return observer.status();
   p.observer = *std::move(observer);
   std::shared_ptr<http::PoolStats> pool = p.server->pool_stats();
-  StatsUsageReporter* reporter = p.reporter.get();
   const std::pair<const char*, std::function<double()>> gauges[] = {
       {"nexus_gateway_workers_busy", [pool] { return double(pool->busy.load()); }},
       {"nexus_gateway_workers_threads", [pool] { return double(pool->threads.load()); }},
       {"nexus_gateway_workers_max", [pool] { return double(pool->max_workers.load()); }},
-      {"nexus_gateway_usage_queue_depth",
-       [reporter] { return double(reporter->Counters().queue_depth); }},
-      {"nexus_gateway_usage_spool_bytes",
-       [reporter] { return double(reporter->Counters().spool_bytes); }},
   };
   for (const auto& [name, read] : gauges) {
     if (absl::Status s = p.metrics.AddCallbackGauge(name, name, read); !s.ok()) return s;
   }
-  const std::pair<const char*, std::function<double()>> counters[] = {
-      {"nexus_gateway_connections_rejected_total",
-       [pool] { return double(pool->rejected.load()); }},
-      {"nexus_gateway_usage_spooled_total",
-       [reporter] { return double(reporter->Counters().spooled); }},
-      {"nexus_gateway_usage_dropped_total",
-       [reporter] { return double(reporter->Counters().dropped); }},
-  };
-  for (const auto& [name, read] : counters) {
-    if (absl::Status s = p.metrics.AddCallbackCounter(name, name, read); !s.ok()) return s;
+  if (absl::Status s = p.metrics.AddCallbackCounter(
+          "nexus_gateway_connections_rejected_total", "nexus_gateway_connections_rejected_total",
+          [pool] { return double(pool->rejected.load()); });
+      !s.ok()) {
+    return s;
   }
-  return absl::OkStatus();
+  // Queue, spool (bytes, errors) and delivery counters of usage accounting: nexus_usage_*.
+  return RegisterUsageReporterMetrics(*p.reporter, p.metrics);
 }
 
 void BuildPipeline(const GatewaySettings& settings, GatewayApp::Parts& p) {

@@ -1,4 +1,5 @@
 // nexus-gateway: the OpenAI-compatible HTTP edge, talking to registry and stats over gRPC.
+#include <csignal>
 #include <iostream>
 #include <memory>
 
@@ -16,6 +17,9 @@ constexpr int kExitFailure = 1;
 
 int Run(int argc, char** argv) {
   nexus::process::BlockShutdownSignals();
+  // A file-size limit must fail the write (EFBIG: the usage spool counts and logs it) rather than
+  // kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   auto specs = nexus::gateway::GatewaySettingSpecs();
   absl::StatusOr<nexus::config::Config> config = nexus::config::Config::Load(specs, argc, argv);
   if (!config.ok()) {

@@ -9,7 +9,7 @@
 namespace nexus::gateway {
 namespace {
 
-const std::array<config::SettingSpec, 14> kSpecs = {{
+const std::array<config::SettingSpec, 15> kSpecs = {{
     {"listen", "NEXUS_GATEWAY_LISTEN", "127.0.0.1:8001", "HTTP listen address (host:port)"},
     {"registry_addr", "NEXUS_REGISTRY_ADDR", "127.0.0.1:50051", "registry gRPC address"},
     {"stats_addr", "NEXUS_STATS_ADDR", "127.0.0.1:50052", "stats gRPC address"},
@@ -31,6 +31,9 @@ const std::array<config::SettingSpec, 14> kSpecs = {{
     {"log_level", "NEXUS_LOG_LEVEL", "info", "debug, info, warning or error"},
     {"shutdown_timeout", "NEXUS_SHUTDOWN_TIMEOUT", "10s",
      "on SIGTERM, how long in-flight requests and streams may take to finish"},
+    {"usage_spool_max_bytes", "NEXUS_USAGE_SPOOL_MAX_BYTES", "268435456",
+     "most bytes of usage events spooled on disk while stats is unreachable; beyond, events are "
+     "lost (and counted)"},
 }};
 
 }  // namespace
@@ -72,6 +75,8 @@ absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config) {
   s.upstream_verify_tls = config.GetBool("upstream_verify_tls");
   s.key_staleness = config.GetDuration("key_staleness", absl::ZeroDuration(), absl::Hours(24));
   s.shutdown_timeout = config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Hours(1));
+  s.usage_spool_max_bytes =
+      static_cast<uint64_t>(config.GetInt("usage_spool_max_bytes", 4096, 1LL << 40));
   s.grpc_tls = grpc_runtime::ReadGrpcTlsSettings(config, grpc_runtime::TlsRole::kClient);
   s.security = admin::ReadSecuritySettings(config);
   if (!log::ParseLevel(config.GetString("log_level"), &s.log_level)) {

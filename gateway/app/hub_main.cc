@@ -1,5 +1,6 @@
 // nexus-hub: registry, stats and gateway in one process for one-machine use. The three still talk
 // gRPC over loopback, so this runs the same code path as separate services.
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -42,6 +43,9 @@ absl::StatusOr<Settings> LoadFromEnv(std::span<const nexus::config::SettingSpec>
 
 int Run(int argc, char** argv) {
   nexus::process::BlockShutdownSignals();
+  // A file-size limit must fail the write (EFBIG: the usage spool counts and logs it) rather than
+  // kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   auto gateway_specs = nexus::gateway::GatewaySettingSpecs();
   absl::StatusOr<nexus::config::Config> config =
       nexus::config::Config::Load(gateway_specs, argc, argv, HubEnv);
