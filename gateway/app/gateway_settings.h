@@ -32,13 +32,13 @@ struct GatewaySettings {
   absl::Duration key_staleness = absl::Minutes(5);
   log::Level log_level = log::Level::kInfo;
   absl::Duration shutdown_timeout = absl::Seconds(10);
-  // Most bytes of usage events kept on disk while stats is unreachable; beyond, events are lost
-  // (counted in nexus_usage_events_dropped_total).
-  uint64_t usage_spool_max_bytes = 256ull << 20;
   // Throttling, CORS, upstream address policy, request-head and WebSocket limits.
   admin::SecuritySettings security;
   // How the registry and stats channels are secured.
   grpc_runtime::TlsSettings grpc_tls;
+  // Most bytes of usage events kept on disk while stats is unreachable; beyond, events are lost
+  // (counted in nexus_usage_events_dropped_total).
+  uint64_t usage_spool_max_bytes = 256ull << 20;
 };
 
 // Every setting of nexus-gateway (flags and NEXUS_* variables).
