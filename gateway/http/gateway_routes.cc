@@ -126,6 +126,11 @@ void RegisterOperationalRoutes(httplib::Server& server, const GatewayEndpoints& 
   }
 }
 
+bool AnnouncesBody(const httplib::Request& req) {
+  const std::string length = req.get_header_value("Content-Length");
+  return (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
+}
+
 }  // namespace
 
 std::string RequestIdOf(const httplib::Response& response) {
@@ -137,8 +142,16 @@ void InstallCommonHandlers(httplib::Server& server, EdgeHooks hooks) {
   server.set_pre_routing_handler([before = hooks.before](const httplib::Request& req,
                                                          httplib::Response& res) {
     res.set_header(kRequestIdHeader, AcceptOrNewRequestId(req.get_header_value(kRequestIdHeader)));
-    if (before && before(req, res)) return httplib::Server::HandlerResponse::Handled;
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (!before || !before(req, res)) return httplib::Server::HandlerResponse::Unhandled;
+    // cpp-httplib reads a body only after routing: a request answered here leaves its body
+    // unread, so close the connection instead of parsing that body as the next request.
+    if (AnnouncesBody(req)) {
+      res.set_header("Connection", "close");
+      if (ClientConnection* connection = ClientConnection::Current()) {
+        connection->set_close_after_response(true);
+      }
+    }
+    return httplib::Server::HandlerResponse::Handled;
   });
   if (hooks.after) server.set_post_routing_handler(hooks.after);
   server.set_error_handler(

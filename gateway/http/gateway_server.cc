@@ -180,7 +180,7 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     result = process_request(connection, last, closed, nullptr);
     if (connection.taken_over()) break;
     if (!connection.Flush()) result = false;
-    if (!result || closed) break;
+    if (!result || closed || connection.close_after_response()) break;
     --remaining;
   }
   {

@@ -168,6 +168,17 @@ TEST_F(SecurityEdgeTest, RepeatedBadKeysFromOneAddressAreSlowedDownOthersUnaffec
   EXPECT_EQ(StatusOf(Request("127.0.0.2", port, "POST", "/v1/chat/completions", good, kChat)), 429);
   EXPECT_EQ(StatusOf(Request("127.0.0.2", port, "GET", "/api/admin/keys", stack_->admin_token())),
             429);
+  // The refused request's body is never read: the connection closes after the 429 rather than
+  // parse that body (and what follows it) as a next request, which answered a stream of 400s.
+  RawConnection keep_alive("127.0.0.2", port);
+  keep_alive.Send(absl::StrCat("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                               "Authorization: Bearer ", good, "\r\nContent-Type: application/json",
+                               "\r\nContent-Length: ", std::string_view(kChat).size(), "\r\n\r\n",
+                               kChat, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const std::string answers = keep_alive.ReadAll();
+  EXPECT_EQ(StatusOf(answers), 429) << answers;
+  EXPECT_TRUE(absl::StrContains(answers, "Connection: close")) << answers;
+  EXPECT_EQ(answers.find("HTTP/1.1 ", 1), std::string::npos) << "a second answer: " << answers;
   // Other addresses: good keys work, bad keys are plain 401s.
   std::string other = Request("127.0.0.3", port, "POST", "/v1/chat/completions", good, kChat);
   EXPECT_EQ(StatusOf(other), 200) << other;
