@@ -1,5 +1,6 @@
 #include "gateway/pipeline/default_chat_pipeline.h"
 
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -20,6 +21,13 @@ using nexus::stats::v1::UsageEvent;
 constexpr int kClientClosedRequest = 499;
 
 int64_t Millis(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
+
+// Upstream counts are untrusted: their sum saturates instead of overflowing.
+int64_t SumTokens(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return a < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+}
 
 std::string OverheadMs(absl::Duration overhead) {
   return absl::StrFormat("%.3f",
@@ -93,7 +101,7 @@ class DefaultChatPipeline::Accounting {
   void SetTokens(int64_t prompt, int64_t completion, TokenSource source) {
     event_.set_prompt_tokens(prompt);
     event_.set_completion_tokens(completion);
-    event_.set_total_tokens(prompt + completion);
+    event_.set_total_tokens(SumTokens(prompt, completion));
     event_.set_token_source(source);
   }
   void AddUpstream(absl::Duration d) { upstream_ += d; }
@@ -393,8 +401,9 @@ void DefaultChatPipeline::SettleTokens(const Request& request, const Route& rout
     accounting.SetTokens(reported->prompt_tokens, reported->completion_tokens,
                          nexus::stats::v1::TOKEN_SOURCE_REPORTED);
     accounting.event().set_total_tokens(
-        reported->total_tokens > 0 ? reported->total_tokens
-                                   : reported->prompt_tokens + reported->completion_tokens);
+        reported->total_tokens > 0
+            ? reported->total_tokens
+            : SumTokens(reported->prompt_tokens, reported->completion_tokens));
     return;
   }
   if (!answered) return;
