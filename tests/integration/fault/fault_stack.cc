@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/grpc/channel_factory.h"
+#include "tests/integration/gateway/stats_ledger.h"
 
 namespace nexus::testing_support {
 namespace {
@@ -167,42 +168,16 @@ std::string FaultStack::NewKey(const std::string& name, int64_t* id) {
 }
 
 absl::StatusOr<nexus::stats::v1::Totals> FaultStack::TotalsFor(int64_t key_id) {
-  grpc::ClientContext context;
-  grpc_runtime::SetDeadline(context, absl::Seconds(5));
-  nexus::stats::v1::GetTotalsRequest request;
-  request.mutable_filter()->add_key_ids(key_id);
-  request.mutable_filter()->set_end_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(1)));
-  nexus::stats::v1::Totals totals;
-  grpc::Status status = stats_->GetTotals(&context, request, &totals);
-  if (!status.ok()) return absl::UnavailableError(status.error_message());
-  return totals;
+  return KeyTotals(*stats_, key_id);
 }
 
 nexus::stats::v1::Totals FaultStack::WaitForRequests(int64_t key_id, int64_t requests,
                                                      absl::Duration timeout) {
-  const absl::Time until = absl::Now() + timeout;
-  nexus::stats::v1::Totals last;
-  while (absl::Now() < until) {
-    absl::StatusOr<nexus::stats::v1::Totals> totals = TotalsFor(key_id);
-    if (totals.ok()) {
-      last = *totals;
-      if (last.requests() >= requests) return last;
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return last;
+  return WaitForKeyRequests(*stats_, key_id, requests, timeout);
 }
 
 std::vector<nexus::stats::v1::UsageEvent> FaultStack::EventsFor(int64_t key_id) {
-  grpc::ClientContext context;
-  grpc_runtime::SetDeadline(context, absl::Seconds(5));
-  nexus::stats::v1::ListRequestsRequest request;
-  request.mutable_filter()->add_key_ids(key_id);
-  request.mutable_filter()->set_end_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(1)));
-  nexus::stats::v1::ListRequestsResponse response;
-  grpc::Status status = stats_->ListRequests(&context, request, &response);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return {response.events().begin(), response.events().end()};
+  return KeyEvents(*stats_, key_id);
 }
 
 std::optional<double> FaultStack::Metric(const std::string& name) {
