@@ -19,6 +19,9 @@ class TempDir {
   std::string path_;
 };
 
+// The whole file as bytes; empty when it cannot be read (tests grep database files for secrets).
+std::string ReadFileBytes(const std::string& path);
+
 }  // namespace nexus::testing_support
 
 #endif  // NEXUS_TESTS_SUPPORT_TEMP_DIR_H_

@@ -31,6 +31,7 @@ namespace pb = nexus::registry::v1;
 using ::testing::HasSubstr;
 using testing_support::BinaryPath;
 using testing_support::CommandResult;
+using testing_support::ReadFileBytes;
 using testing_support::RunCommand;
 using testing_support::Subprocess;
 
@@ -39,11 +40,6 @@ constexpr char kOldMasterKey[] = "q1ZtK2bWZr9yq2v0c3JbbcTt8cA0H3eQ4P5n9Zc0m1Y=";
 constexpr char kNewMasterKey[] = "Zm9yIHJvdGF0aW9uIHRlc3RzIG9ubHkhIDEyMzQ1Njc=";
 constexpr char kOtherMasterKey[] = "b3RoZXIga2V5IGZvciB0aGUgd3Jvbmcta2V5IGNhc2U=";
 constexpr char kAdminToken[] = "nx-admin-operations-test-token-0123456789";
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 class OperationsTest : public ::testing::Test {
  protected:
@@ -239,7 +235,8 @@ TEST_F(OperationsTest, RotatedMasterKeyKeepsClientKeysAdminTokenAndUpstreamKeys)
   }
   ASSERT_NO_FATAL_FAILURE(Stop());
 
-  std::string files = ReadBytes(data_ + "/registry.db") + ReadBytes(data_ + "/registry.db-wal");
+  std::string files =
+      ReadFileBytes(data_ + "/registry.db") + ReadFileBytes(data_ + "/registry.db-wal");
   ASSERT_FALSE(files.empty());
   EXPECT_EQ(files.find("sk-live"), std::string::npos);
   EXPECT_EQ(files.find(old_sealed.substr(1, 24)), std::string::npos)

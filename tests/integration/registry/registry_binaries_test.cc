@@ -24,17 +24,13 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing_support::BinaryPath;
 using testing_support::CommandResult;
+using testing_support::ReadFileBytes;
 using testing_support::RunCommand;
 using testing_support::Subprocess;
 
 constexpr char kUpstreamKey[] = "sk-live-XYZ9f8e7d6c5b4a39281706";
 // base64 of 32 bytes: what the documented `head -c 32 /dev/urandom | base64` produces.
 constexpr char kMasterKey[] = "q1ZtK2bWZr9yq2v0c3JbbcTt8cA0H3eQ4P5n9Zc0m1Y=";
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 class RegistryBinariesTest : public ::testing::Test {
  protected:
@@ -116,8 +112,8 @@ TEST_F(RegistryBinariesTest, SecretsStayOutOfTheDatabaseAndRowsSurviveRestart) {
   ASSERT_EQ(Ctl({"keys", "create", "--name", "bob"}).exit_code, 0);
 
   // Neither the upstream key nor the client secret is anywhere in the files, WAL included.
-  std::string db = ReadBytes(dir_.path() + "/data/registry.db") +
-                   ReadBytes(dir_.path() + "/data/registry.db-wal");
+  std::string db = ReadFileBytes(dir_.path() + "/data/registry.db") +
+                   ReadFileBytes(dir_.path() + "/data/registry.db-wal");
   ASSERT_FALSE(db.empty());
   struct stat info {};
   ASSERT_EQ(stat((dir_.path() + "/data/registry.db").c_str(), &info), 0);

@@ -17,17 +17,14 @@ using ::testing::HasSubstr;
 
 constexpr char kUpstreamKey[] = "sk-live-Rotate0123456789abcdef";
 constexpr char kClientSecret[] = "nx-ClientSecret0123456789abcdefghijklmnopq";
+using testing_support::ReadFileBytes;
+
 constexpr char kAdminToken[] = "nx-admin-Token0123456789abcdefghijklmnop";
 
 crypto::KeyBytes KeyOf(unsigned char fill) {
   crypto::KeyBytes key;
   std::fill(key.data(), key.data() + key.size(), fill);
   return key;
-}
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 class KeyMaterialTest : public ::testing::Test {
@@ -148,7 +145,7 @@ TEST_F(KeyMaterialTest, RotationReencryptsEveryUpstreamKeyAndKeepsEveryHash) {
 
   // Neither the secret nor its old ciphertext is left anywhere in the files (free pages, WAL).
   store_.reset();
-  std::string files = ReadBytes(DbPath()) + ReadBytes(DbPath() + "-wal");
+  std::string files = ReadFileBytes(DbPath()) + ReadFileBytes(DbPath() + "-wal");
   ASSERT_FALSE(files.empty());
   EXPECT_EQ(files.find("sk-live"), std::string::npos);
   EXPECT_EQ(files.find(old_sealed.substr(1, 24)), std::string::npos) << "old nonce still there";
