@@ -112,9 +112,8 @@ absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p)
   upstream_options.verify_tls = settings.upstream_verify_tls;
   upstream_options.address_guard = p.address_guard.get();
   p.upstream = std::make_unique<HttplibUpstreamClient>(upstream_options);
-  absl::StatusOr<std::unique_ptr<FileSpool>> spool =
-      FileSpool::Open(FileSpoolOptions{.directory = settings.data_dir + "/spool",
-                                       .max_bytes = settings.usage_spool_max_bytes});
+  absl::StatusOr<std::unique_ptr<FileSpool>> spool = FileSpool::Open(FileSpoolOptions{
+      .directory = settings.data_dir + "/spool", .max_bytes = settings.usage_spool_max_bytes});
   if (!spool.ok()) return spool.status();
   p.reporter = std::make_unique<StatsUsageReporter>(p.stats, *std::move(spool), p.clock,
                                                     p.logger.WithComponent("accounting"));

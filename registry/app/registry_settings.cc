@@ -24,7 +24,8 @@ const std::array<config::SettingSpec, 8>& Specs() {
       {"shutdown_timeout", "NEXUS_SHUTDOWN_TIMEOUT", "5s",
        "how long open calls may finish after SIGTERM/SIGINT before they are cancelled"},
       {"backup_dir", "NEXUS_BACKUP_DIR", "",
-       "directory that online backups (nexusctl backup) are written to; default <data_dir>/backups"},
+       "directory that online backups (nexusctl backup) are written to; default "
+       "<data_dir>/backups"},
   }};
   return kSpecs;
 }

@@ -15,7 +15,7 @@ namespace nexus::registry {
 struct RegistrySettings {
   std::string listen;
   std::string data_dir;
-  std::string backup_dir;  // empty: <data_dir>/backups
+  std::string backup_dir;       // empty: <data_dir>/backups
   std::string master_key;       // secret
   std::string master_key_file;  // path
   std::string admin_token;      // secret

@@ -40,8 +40,7 @@ StatsServer::StatsServer(std::unique_ptr<SqliteUsageStore> store, const Clock& c
       ledger_(*store_, clock, settings.log_retention),
       service_(ledger_),
       maintenance_((std::filesystem::path(settings.data_dir) / "stats.db").string(),
-                   BackupDirectory(settings), clock,
-                   logger.WithComponent("stats.maintenance")),
+                   BackupDirectory(settings), clock, logger.WithComponent("stats.maintenance")),
       pruner_(*store_, clock, settings.log_retention, logger) {}
 
 StatsServer::~StatsServer() { Shutdown(absl::Seconds(1)); }

@@ -19,7 +19,8 @@ std::span<const config::SettingSpec> StatsSettingSpecs() {
       {"shutdown_timeout", "NEXUS_SHUTDOWN_TIMEOUT", "10s",
        "how long in-flight calls may finish after SIGTERM"},
       {"backup_dir", "NEXUS_BACKUP_DIR", "",
-       "directory that online backups (nexusctl backup) are written to; default <data_dir>/backups"},
+       "directory that online backups (nexusctl backup) are written to; default "
+       "<data_dir>/backups"},
   }};
   static const std::vector<config::SettingSpec> kSpecs =
       grpc_runtime::WithGrpcTlsSettingSpecs(kOwn, grpc_runtime::TlsRole::kServer);
