@@ -75,19 +75,34 @@ GroupCommitter::WriteFn WriteTo(FakeLedger& ledger) {
   return [&ledger](std::span<GroupCommitter::Batch* const> group) { return ledger.Write(group); };
 }
 
+// Holds the first commit until Release(), so that a test can queue batches behind it.
+class FirstWriteGate {
+ public:
+  explicit FirstWriteGate(FakeLedger& ledger) : ledger_(ledger) {}
+
+  GroupCommitter::WriteFn WriteFn() {
+    return [this](std::span<GroupCommitter::Batch* const> group) {
+      if (writes_++ == 0) {
+        started_.Notify();
+        release_.WaitForNotification();
+      }
+      return ledger_.Write(group);
+    };
+  }
+  void WaitUntilStarted() { started_.WaitForNotification(); }
+  void Release() { release_.Notify(); }
+
+ private:
+  FakeLedger& ledger_;
+  std::atomic<int> writes_{0};
+  absl::Notification started_;
+  absl::Notification release_;
+};
+
 TEST(GroupCommitterTest, AcknowledgesOnlyAfterTheCommitAndCoalescesWaitingBatches) {
   FakeLedger ledger;
-  absl::Notification first_write_started, release_first_write;
-  std::atomic<int> writes{0};
-  GroupCommitter committer(
-      [&](std::span<GroupCommitter::Batch* const> group) {
-        if (writes++ == 0) {
-          first_write_started.Notify();
-          release_first_write.WaitForNotification();
-        }
-        return ledger.Write(group);
-      },
-      {});
+  FirstWriteGate gate(ledger);
+  GroupCommitter committer(gate.WriteFn(), {});
   std::atomic<int> acknowledged{0};
   std::thread first([&] {
     auto stored = committer.Submit(Batch("first", 3));
@@ -95,7 +110,7 @@ TEST(GroupCommitterTest, AcknowledgesOnlyAfterTheCommitAndCoalescesWaitingBatche
     EXPECT_TRUE(ledger.Committed("first-2"));
     ++acknowledged;
   });
-  first_write_started.WaitForNotification();
+  gate.WaitUntilStarted();
   std::vector<std::thread> others;
   std::vector<std::vector<UsageEvent>> batches = {Batch("a", 2), Batch("b", 5), Batch("c", 1)};
   for (auto& batch : batches) {
@@ -111,7 +126,7 @@ TEST(GroupCommitterTest, AcknowledgesOnlyAfterTheCommitAndCoalescesWaitingBatche
   // The first commit has not finished: nobody may have been acknowledged yet.
   EXPECT_EQ(acknowledged.load(), 0);
   EXPECT_FALSE(ledger.Committed("first-0"));
-  release_first_write.Notify();
+  gate.Release();
   first.join();
   for (auto& t : others) t.join();
   EXPECT_EQ(acknowledged.load(), 4);
@@ -121,19 +136,10 @@ TEST(GroupCommitterTest, AcknowledgesOnlyAfterTheCommitAndCoalescesWaitingBatche
 
 TEST(GroupCommitterTest, AFailedCommitFailsEveryBatchInItAndStoresNothingOfThem) {
   FakeLedger ledger;
-  absl::Notification first_write_started, release_first_write;
-  std::atomic<int> writes{0};
-  GroupCommitter committer(
-      [&](std::span<GroupCommitter::Batch* const> group) {
-        if (writes++ == 0) {
-          first_write_started.Notify();
-          release_first_write.WaitForNotification();
-        }
-        return ledger.Write(group);
-      },
-      {});
+  FirstWriteGate gate(ledger);
+  GroupCommitter committer(gate.WriteFn(), {});
   std::thread first([&] { EXPECT_TRUE(committer.Submit(Batch("first", 1)).ok()); });
-  first_write_started.WaitForNotification();
+  gate.WaitUntilStarted();
   std::vector<absl::Status> results(3);
   std::vector<std::vector<UsageEvent>> batches = {Batch("good", 2), Batch("poison", 2),
                                                   Batch("fine", 2)};
@@ -142,7 +148,7 @@ TEST(GroupCommitterTest, AFailedCommitFailsEveryBatchInItAndStoresNothingOfThem)
     others.emplace_back([&, i] { results[i] = committer.Submit(batches[i]).status(); });
   }
   WaitForQueued(committer, 3);
-  release_first_write.Notify();
+  gate.Release();
   first.join();
   for (auto& t : others) t.join();
   for (const absl::Status& status : results) {
@@ -183,19 +189,10 @@ TEST(GroupCommitterTest, ManyConcurrentSendersLoseAndDoubleNothing) {
 
 TEST(GroupCommitterTest, ALargeBatchGoesAloneAndTheCapSplitsGroups) {
   FakeLedger ledger;
-  absl::Notification first_write_started, release_first_write;
-  std::atomic<int> writes{0};
-  GroupCommitter committer(
-      [&](std::span<GroupCommitter::Batch* const> group) {
-        if (writes++ == 0) {
-          first_write_started.Notify();
-          release_first_write.WaitForNotification();
-        }
-        return ledger.Write(group);
-      },
-      {.max_group_events = 10});
+  FirstWriteGate gate(ledger);
+  GroupCommitter committer(gate.WriteFn(), {.max_group_events = 10});
   std::thread first([&] { EXPECT_TRUE(committer.Submit(Batch("first", 1)).ok()); });
-  first_write_started.WaitForNotification();
+  gate.WaitUntilStarted();
   std::vector<std::thread> others;
   others.emplace_back([&] { EXPECT_TRUE(committer.Submit(Batch("big", 25)).ok()); });
   WaitForQueued(committer, 1);
@@ -203,7 +200,7 @@ TEST(GroupCommitterTest, ALargeBatchGoesAloneAndTheCapSplitsGroups) {
     others.emplace_back([&, name] { EXPECT_TRUE(committer.Submit(Batch(name, 4)).ok()); });
   }
   WaitForQueued(committer, 4);
-  release_first_write.Notify();
+  gate.Release();
   first.join();
   for (auto& t : others) t.join();
   // first | big (over the cap, alone) | x+y (8) | z (8 + 4 would pass 10).
