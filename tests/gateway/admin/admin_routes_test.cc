@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/support/serving_thread.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -41,16 +42,11 @@ class AdminRoutesTest : public ::testing::Test {
     api_ = std::make_unique<AdminApi>(*registry_, *stats_, clock_, options);
     RegisterAdminRoutes(server_, *api_, authenticator_);
     RegisterConsoleRoutes(server_, root);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    ASSERT_TRUE(testing_support::WaitForPort(port_, absl::Seconds(5)));
+    serving_ = std::make_unique<testing_support::ServingThread>(server_);
+    ASSERT_GT(serving_->port(), 0);
   }
-  void TearDown() override {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  httplib::Client Client() { return httplib::Client("127.0.0.1", port_); }
+  void TearDown() override { serving_.reset(); }
+  httplib::Client Client() { return httplib::Client("127.0.0.1", serving_->port()); }
 
   testing_support::TempDir dir_;
   SystemClock clock_;
@@ -60,8 +56,7 @@ class AdminRoutesTest : public ::testing::Test {
   std::unique_ptr<nexus::stats::v1::Stats::Stub> stats_;
   std::unique_ptr<AdminApi> api_;
   httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<testing_support::ServingThread> serving_;
 };
 
 TEST_F(AdminRoutesTest, MissingOrWrongTokenIs401) {

@@ -14,6 +14,7 @@
 #include "gateway/http/gateway_routes.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/fake_clock.h"
+#include "tests/support/serving_thread.h"
 #include "tests/support/subprocess.h"
 
 namespace nexus::gateway::admin {
@@ -47,23 +48,17 @@ class EdgeGuardTest : public ::testing::Test {
     server_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("{}", "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    ASSERT_TRUE(testing_support::WaitForPort(port_, absl::Seconds(5)));
+    serving_ = std::make_unique<testing_support::ServingThread>(server_);
+    ASSERT_GT(serving_->port(), 0);
   }
-  void TearDown() override {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  httplib::Client Client() { return httplib::Client("127.0.0.1", port_); }
+  void TearDown() override { serving_.reset(); }
+  httplib::Client Client() { return httplib::Client("127.0.0.1", serving_->port()); }
 
   testing_support::FakeClock clock_;
   std::unique_ptr<FailedAuthThrottle> throttle_;
   std::unique_ptr<EdgeGuard> guard_;
   httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<testing_support::ServingThread> serving_;
 };
 
 TEST_F(EdgeGuardTest, RepeatedBadKeysFromOneAddressGet429ThenRecover) {
