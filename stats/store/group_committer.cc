@@ -7,8 +7,11 @@
 
 namespace nexus::stats {
 
-GroupCommitter::GroupCommitter(WriteFn write, Options options)
-    : write_(std::move(write)), options_(options), writer_([this] { Run(); }) {}
+GroupCommitter::GroupCommitter(WriteFn write, Options options, IdleFn idle)
+    : write_(std::move(write)),
+      options_(options),
+      idle_(std::move(idle)),
+      writer_([this] { Run(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -62,11 +65,26 @@ std::vector<GroupCommitter::Pending*> GroupCommitter::TakeGroup() {
   return group;
 }
 
+bool GroupCommitter::Quiet(std::unique_lock<std::mutex>& lock) {
+  if (idle_ == nullptr || options_.idle_delay == absl::InfiniteDuration()) return false;
+  return !work_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.idle_delay),
+                            [&] { return stopping_ || !queue_.empty(); });
+}
+
 void GroupCommitter::Run() {
   // Visible in top -H and to the benchmark, which reports this thread's CPU time per event.
   pthread_setname_np(pthread_self(), "stats-writer");
   std::unique_lock lock(mutex_);
-  while (WaitForWork(lock)) {
+  bool idle_due = false;  // written since `idle_` last ran
+  while (true) {
+    if (idle_due && Quiet(lock)) {
+      lock.unlock();
+      idle_();
+      lock.lock();
+      idle_due = false;
+    }
+    if (!WaitForWork(lock)) break;
+    idle_due = true;
     std::vector<Pending*> group = TakeGroup();
     lock.unlock();
     std::vector<Batch*> batches;
@@ -79,6 +97,10 @@ void GroupCommitter::Run() {
       pending->done = true;
     }
     done_cv_.notify_all();
+  }
+  if (idle_due && idle_ != nullptr) {
+    lock.unlock();
+    idle_();
   }
 }
 

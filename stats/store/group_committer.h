@@ -33,6 +33,8 @@ class GroupCommitter {
   };
   // Stores all batches in one transaction, or nothing of them and returns an error.
   using WriteFn = std::function<absl::Status(std::span<Batch* const>)>;
+  // Background work of the writer thread (see Options::idle_delay).
+  using IdleFn = std::function<void()>;
 
   struct Options {
     // A group takes batches until it holds at least this many events (a larger single batch
@@ -42,10 +44,13 @@ class GroupCommitter {
     // for more to arrive before it writes (zero: write at once).
     absl::Duration linger = absl::ZeroDuration();
     size_t linger_events = 0;
+    // `idle` runs on the writer thread when no batch arrived for this long after a write, and
+    // once more before the writer stops if anything was written since (infinite: never).
+    absl::Duration idle_delay = absl::InfiniteDuration();
   };
 
-  GroupCommitter(WriteFn write, Options options);
-  // Writes what is still queued, then stops the writer thread.
+  GroupCommitter(WriteFn write, Options options, IdleFn idle = nullptr);
+  // Writes what is still queued, runs `idle`, then stops the writer thread.
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -66,10 +71,13 @@ class GroupCommitter {
   void Run();
   // Waits (with queue_mutex_ held through `lock`) for work; false when stopping with none left.
   bool WaitForWork(std::unique_lock<std::mutex>& lock);
+  // Waits up to idle_delay for work; true when none came (and `idle` is set).
+  bool Quiet(std::unique_lock<std::mutex>& lock);
   std::vector<Pending*> TakeGroup();
 
   WriteFn write_;
   Options options_;
+  IdleFn idle_;
   std::mutex mutex_;
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;

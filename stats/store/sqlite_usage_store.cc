@@ -75,35 +75,95 @@ absl::StatusOr<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::Open(
     return absl::OkStatus();
   });
   if (!tuned.ok()) return tuned;
-  return std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(std::move(*db), options));
+  auto store = std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(std::move(*db), options));
+  // Catches the rollups up with the raw rows a crash left unfolded.
+  if (absl::Status folded = store->FoldRollups(); !folded.ok()) return folded;
+  return store;
 }
+
+namespace {
+
+GroupCommitter::Options CommitOptions(const SqliteUsageStoreOptions& options) {
+  GroupCommitter::Options commit = options.commit;
+  commit.idle_delay = options.fold.idle_delay;
+  return commit;
+}
+
+}  // namespace
 
 SqliteUsageStore::SqliteUsageStore(std::unique_ptr<sqlite::Database> db,
                                    const SqliteUsageStoreOptions& options)
     : clock_(options.clock != nullptr ? *options.clock : system_clock_),
+      fold_options_(options.fold),
       db_(std::move(db)),
+      last_fold_(clock_.Now()),
       committer_(
           [this](std::span<GroupCommitter::Batch* const> group) { return WriteGroup(group); },
-          options.commit) {}
+          CommitOptions(options), [this] { FoldWhenIdle(); }) {}
 
 absl::StatusOr<std::vector<bool>> SqliteUsageStore::Insert(std::span<const UsageEvent> events) {
+  if (events.empty()) return std::vector<bool>{};
   return committer_.Submit(events);
 }
 
+absl::Status SqliteUsageStore::FoldRollups() { return committer_.Submit({}).status(); }
+
+UsageIngest& SqliteUsageStore::Ingest(SQLite::Database& db) {
+  if (ingest_ == nullptr) ingest_ = std::make_unique<UsageIngest>(db);
+  ingest_->Begin();
+  return *ingest_;
+}
+
+bool SqliteUsageStore::FoldIfDue(UsageIngest& ingest, absl::Time now, bool forced) {
+  const int64_t unfolded = ingest.unfolded_events();
+  if (!forced && unfolded < fold_options_.max_unfolded_events &&
+      (unfolded == 0 || now - last_fold_ < fold_options_.max_interval)) {
+    return false;
+  }
+  // A minute goes into the hour and day rollups once the next one is over too: events arrive a
+  // little after their timestamps, and late ones are still counted exactly (they update every
+  // level at once).
+  ingest.Fold(absl::ToUnixMillis(now) - kMinuteMs);
+  return true;
+}
+
 absl::Status SqliteUsageStore::WriteGroup(std::span<GroupCommitter::Batch* const> group) {
-  return db_->Write([&](SQLite::Database& db) {
-    if (ingest_ == nullptr) ingest_ = std::make_unique<UsageIngest>(db);
-    ingest_->Begin();
+  std::vector<const UsageEvent*> events;
+  bool fold_asked = false;
+  for (const GroupCommitter::Batch* batch : group) {
+    fold_asked = fold_asked || batch->events.empty();
+    for (const UsageEvent& event : batch->events) events.push_back(&event);
+  }
+  const absl::Time now = clock_.Now();
+  bool folded = false;
+  absl::Status status = db_->Write([&](SQLite::Database& db) {
+    UsageIngest& ingest = Ingest(db);
+    std::vector<bool> stored;
+    ingest.Add(events, stored);
+    auto next = stored.begin();
     for (GroupCommitter::Batch* batch : group) {
-      batch->stored.clear();
-      batch->stored.reserve(batch->events.size());
-      for (const UsageEvent& event : batch->events) batch->stored.push_back(ingest_->Add(event));
+      batch->stored.assign(next, next + static_cast<std::ptrdiff_t>(batch->events.size()));
+      next += static_cast<std::ptrdiff_t>(batch->events.size());
     }
-    // A minute is folded once the next one is over too: events arrive a little after their
-    // timestamps, and late ones are still counted exactly (they update every level at once).
-    ingest_->Flush(absl::ToUnixMillis(clock_.Now()) - kMinuteMs);
+    folded = FoldIfDue(ingest, now, fold_asked);
     return absl::OkStatus();
   });
+  if (!status.ok() && ingest_ != nullptr) ingest_->Abort();
+  if (status.ok() && folded) last_fold_ = now;
+  return status;
+}
+
+void SqliteUsageStore::FoldWhenIdle() {
+  const absl::Time now = clock_.Now();
+  bool folded = false;
+  absl::Status status = db_->Write([&](SQLite::Database& db) {
+    UsageIngest& ingest = Ingest(db);
+    folded = ingest.unfolded_events() > 0 && FoldIfDue(ingest, now, true);
+    return absl::OkStatus();
+  });
+  // On failure the next commit folds (the unfolded rows stay exact for readers meanwhile).
+  if (!status.ok() && ingest_ != nullptr) ingest_->Abort();
+  if (status.ok() && folded) last_fold_ = now;
 }
 
 absl::StatusOr<std::vector<BreakdownRow>> SqliteUsageStore::Sum(const Filter& filter,
@@ -198,9 +258,12 @@ absl::StatusOr<RequestPage> SqliteUsageStore::ListRequests(const RequestsQuery& 
 absl::StatusOr<int64_t> SqliteUsageStore::PruneLog(int64_t before_ms, int max_rows) {
   int64_t deleted = 0;
   absl::Status status = db_->Write([&](SQLite::Database& db) {
+    // Rows from the row mark on stay: the unfolded ones are not in the rollups yet, and the
+    // newest folded one keeps new rows' ids above the mark (rowids are max + 1).
     SQLite::Statement s(db,
                         "DELETE FROM request_log WHERE id IN (SELECT id FROM request_log WHERE "
-                        "timestamp_ms < ? ORDER BY timestamp_ms LIMIT ?)");
+                        "timestamp_ms < ? AND id < (SELECT folded_through_id FROM rollup_fold) "
+                        "ORDER BY timestamp_ms LIMIT ?)");
     s.bind(1, before_ms);
     s.bind(2, max_rows);
     deleted = s.exec();

@@ -3,81 +3,66 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <compare>
 #include <cstdint>
-#include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "stats/domain/query.h"
-#include "stats/domain/range_split.h"
 #include "stats/domain/usage.h"
-#include "stats/store/usage_schema.h"
+#include "stats/store/rollup_folder.h"
 
 namespace nexus::stats {
 
-// The work of write transactions: raw rows go in one by one (INSERT OR IGNORE on request_id
-// decides duplicates), rollup deltas are summed in memory and written once per rollup row at
-// Flush().
+// The work of write transactions. The commit path stores raw rows only, many per INSERT OR
+// IGNORE statement (request_id UNIQUE decides duplicates), tracks each conversation's first
+// request, and leaves the rollup deltas to the RollupFolder, which writes them at Fold().
 //
-// Folding: the minute rollups get every delta at once. The hour and day rollups get a delta at
-// once only when its minute is before the fold mark (`rollup_fold.folded_before_ms`, a minute
-// boundary); minutes at or after the mark wait in the minute rollups, and Flush() adds every
-// finished minute to the hour and day rollups in one statement per table and moves the mark,
-// in the same transaction. So the hour and day rows of the current hour and day, which every
-// commit would otherwise rewrite, are written about once a minute; readers take the range
-// after the mark from the minute rollups (see ReadRange), so every answer stays exact.
-//
-// Lives as long as the writer connection so that its statements are prepared once; call Begin()
-// at the start of every transaction. Throws SQLite::Exception like SQLiteCpp does.
+// Lives as long as the writer connection so that its statements are prepared once; used only
+// inside write transactions. Call Begin() at the start of every transaction and Abort() after
+// one failed. Throws SQLite::Exception like SQLiteCpp does.
 class UsageIngest {
  public:
   explicit UsageIngest(SQLite::Database& db);
 
-  // Forgets deltas left by a transaction that failed before Flush() and reads the fold mark.
+  // Reloads the state a failed transaction may have left wrong (and at the first write).
   void Begin();
+  // The transaction failed: what it added in memory must not be used.
+  void Abort() { folder_.Invalidate(); }
 
-  // True when stored now, false when the request_id was already stored.
-  bool Add(const UsageEvent& event);
-  // Writes the summed deltas into the rollup tables, then folds the minutes before
-  // `fold_before_ms` (floored to a minute) into the hour and day rollups.
-  void Flush(int64_t fold_before_ms);
-
- private:
-  struct RollupKey {
-    int64_t bucket_ms = 0;
-    int64_t provider_id = 0;
-    std::string model{};
-    int64_t key_id = 0;
-    auto operator<=>(const RollupKey&) const = default;
-  };
-  struct RollupUpsert {
-    Level level;
-    Rollup rollup;
-    std::unique_ptr<SQLite::Statement> statement;
-  };
-
-  // Tracks the conversation's first request; true when `event` is that first request now. A
-  // late event that is earlier than the recorded first one takes the conversation over, and the
-  // old first request's rollup row gives it back.
-  bool TakeConversation(const UsageEvent& event);
-  // The key of `rollup` at bucket width `width` that a minute key's deltas add to.
-  static RollupKey Project(const RollupKey& key, Rollup rollup, int64_t width);
-  void Upsert(SQLite::Statement& upsert, Rollup rollup, const std::map<RollupKey, Metrics>& rows);
+  // Stores the new events; `stored[i]` says whether events[i] was new (false: a duplicate, also
+  // of an earlier event in `events`).
+  void Add(std::span<const UsageEvent* const> events, std::vector<bool>& stored);
+  // Folds everything stored so far into the rollups, and the minutes before `fold_before_ms`
+  // into the hour and day rollups (see RollupFolder).
   void Fold(int64_t fold_before_ms);
 
-  SQLite::Statement insert_log_;
+  // Events stored but not folded yet.
+  int64_t unfolded_events() const { return folder_.pending_events(); }
+
+ private:
+  // Rows per INSERT statement: fewer statement runs per event; 18 parameters a row.
+  static constexpr size_t kRowsPerInsert = 50;
+
+  // Inserts `rows` in one statement and fills their `stored` flags.
+  void InsertRows(std::span<const UsageEvent* const> rows, std::span<bool> stored);
+  // Which of `rows` this statement stored when some were ignored as duplicates.
+  void FindStored(std::span<const UsageEvent* const> rows, int64_t newest_before,
+                  std::span<bool> stored);
+  SQLite::Statement& InsertStatement(size_t rows);
+  // Tracks the conversation's first request; true when `event` is that first request now.
+  bool TakeConversation(const UsageEvent& event);
+  void CountEvent(const UsageEvent& event, bool starts_conversation);
+
+  SQLite::Database& db_;
+  // By row count - 1, prepared when first needed.
+  std::vector<std::unique_ptr<SQLite::Statement>> inserts_;
+  SQLite::Statement find_id_;
   SQLite::Statement find_conversation_;
   SQLite::Statement put_conversation_;
-  // Per level (minute, hour, day) and rollup table, its prepared upsert.
-  std::vector<RollupUpsert> upserts_;
-  // Per hour and day rollup table: adds the minute rows of [?1, ?2) into it.
-  std::vector<std::unique_ptr<SQLite::Statement>> folds_;
-  SQLite::Statement get_fold_mark_;
-  SQLite::Statement set_fold_mark_;
-  std::map<RollupKey, Metrics> minute_deltas_;
-  int64_t folded_before_ms_ = 0;
+  RollupFolder folder_;
+  // Rowid of the newest raw row: rows stored by a statement get the ids after it.
+  int64_t newest_row_id_ = 0;
 };
 
 }  // namespace nexus::stats

@@ -69,24 +69,45 @@ void ReadRollup(SQLite::Database& db, Level level, int64_t start, int64_t end, c
   }
 }
 
-// Sub-minute edges: at most two minutes of raw rows, summed here the way ingest sums them.
-void ReadRaw(SQLite::Database& db, int64_t start, int64_t end, const ReadSpec& spec,
-             GroupedMetrics& out) {
+bool InRollupPiece(const std::vector<RangePiece>& pieces, int64_t t_ms) {
+  for (const RangePiece& piece : pieces) {
+    if (piece.level != Level::kRaw && t_ms >= piece.start_ms && t_ms < piece.end_ms) return true;
+  }
+  return false;
+}
+
+// Raw rows of [start, end), summed here the way the rollups sum them. With `unfolded`, only the
+// rows after the row mark that fall in a rollup piece: the rollups do not hold them yet.
+struct LogRows {
+  int64_t start_ms;
+  int64_t end_ms;
+  const std::vector<RangePiece>* unfolded_in = nullptr;
+  int64_t folded_through_id = 0;
+};
+
+void ReadLogRows(SQLite::Database& db, const LogRows& rows, const ReadSpec& spec,
+                 GroupedMetrics& out) {
   DimensionClause dims(spec.filter, "r.");
+  const bool unfolded = rows.unfolded_in != nullptr;
+  // The unfolded rows are the newest few thousand: a rowid range, not a time index range.
+  const char* where = unfolded ? " WHERE r.id > ? AND +r.timestamp_ms >= ? AND +r.timestamp_ms < ?"
+                               : " WHERE r.timestamp_ms >= ? AND r.timestamp_ms < ?";
   SQLite::Statement query(
       db, absl::StrCat("SELECT r.timestamp_ms, ", GroupColumn(spec.group_by, "r."),
                        ", r.conversation_id, r.prompt_tokens, r.completion_tokens, r.total_tokens, "
                        "r.http_status, r.error_type, r.latency_ms, c.first_request_id IS NOT NULL "
                        "FROM request_log r LEFT JOIN conversations c ON c.conversation_id = "
-                       "r.conversation_id AND c.first_request_id = r.request_id "
-                       "WHERE r.timestamp_ms >= ? AND r.timestamp_ms < ?",
-                       dims.sql()));
-  query.bind(1, start);
-  query.bind(2, end);
-  dims.Bind(query, 3);
+                       "r.conversation_id AND c.first_request_id = r.request_id",
+                       where, dims.sql()));
+  int i = 1;
+  if (unfolded) query.bind(i++, rows.folded_through_id);
+  query.bind(i++, rows.start_ms);
+  query.bind(i++, rows.end_ms);
+  dims.Bind(query, i);
   while (query.executeStep()) {
     UsageEvent e;
     e.timestamp_ms = query.getColumn(0).getInt64();
+    if (unfolded && !InRollupPiece(*rows.unfolded_in, e.timestamp_ms)) continue;
     e.conversation_id = query.getColumn(2).getString();
     e.prompt_tokens = query.getColumn(3).getInt64();
     e.completion_tokens = query.getColumn(4).getInt64();
@@ -99,14 +120,23 @@ void ReadRaw(SQLite::Database& db, int64_t start, int64_t end, const ReadSpec& s
   }
 }
 
-void ReadPieces(SQLite::Database& db, int64_t start_ms, int64_t end_ms, Level coarsest,
-                const ReadSpec& spec, GroupedMetrics& out) {
-  for (const RangePiece& piece : SplitRange(start_ms, end_ms, coarsest)) {
-    if (piece.level == Level::kRaw) {
-      ReadRaw(db, piece.start_ms, piece.end_ms, spec, out);
-    } else {
-      ReadRollup(db, piece.level, piece.start_ms, piece.end_ms, spec, out);
-    }
+// Folded first requests that lost their conversation since the last fold still count it in
+// their rollup row (raw pieces see the move in the conversations table already).
+void ReadMoves(SQLite::Database& db, int64_t start, int64_t end,
+               const std::vector<RangePiece>& pieces, const ReadSpec& spec, GroupedMetrics& out) {
+  DimensionClause dims(spec.filter, "");
+  SQLite::Statement query(
+      db,
+      absl::StrCat("SELECT first_ms, ", GroupColumn(spec.group_by, ""),
+                   " FROM conversation_moves WHERE first_ms >= ? AND first_ms < ?", dims.sql()));
+  query.bind(1, start);
+  query.bind(2, end);
+  dims.Bind(query, 3);
+  while (query.executeStep()) {
+    const int64_t first_ms = query.getColumn(0).getInt64();
+    if (!InRollupPiece(pieces, first_ms)) continue;
+    int64_t bucket = spec.series_width_ms == 0 ? 0 : FloorTo(first_ms, spec.series_width_ms);
+    out[{bucket, query.getColumn(1).getString()}].new_conversations -= 1;
   }
 }
 
@@ -114,15 +144,33 @@ void ReadPieces(SQLite::Database& db, int64_t start_ms, int64_t end_ms, Level co
 
 void ReadRange(SQLite::Database& db, int64_t start_ms, int64_t end_ms, Level coarsest,
                const ReadSpec& spec, GroupedMetrics& out) {
-  // Hours and days from the fold mark on are only in the minute rollups yet.
-  const int64_t folded_before = FoldedBeforeMs(db);
-  if (start_ms < folded_before) {
-    ReadPieces(db, start_ms, std::min(end_ms, folded_before), coarsest, spec, out);
+  const FoldMarks marks = ReadFoldMarks(db);
+  // Hours and days from the minute mark on are only in the minute rollups yet.
+  std::vector<RangePiece> pieces;
+  if (start_ms < marks.folded_before_ms) {
+    pieces = SplitRange(start_ms, std::min(end_ms, marks.folded_before_ms), coarsest);
   }
-  if (end_ms > folded_before) {
-    ReadPieces(db, std::max(start_ms, folded_before), end_ms, std::min(coarsest, Level::kMinute),
-               spec, out);
+  if (end_ms > marks.folded_before_ms) {
+    for (const RangePiece& piece : SplitRange(std::max(start_ms, marks.folded_before_ms), end_ms,
+                                              std::min(coarsest, Level::kMinute))) {
+      pieces.push_back(piece);
+    }
   }
+  for (const RangePiece& piece : pieces) {
+    if (piece.level == Level::kRaw) {
+      ReadLogRows(db, {.start_ms = piece.start_ms, .end_ms = piece.end_ms}, spec, out);
+    } else {
+      ReadRollup(db, piece.level, piece.start_ms, piece.end_ms, spec, out);
+    }
+  }
+  // The rollups hold the raw rows up to the row mark only (see RollupFolder).
+  ReadLogRows(db,
+              {.start_ms = start_ms,
+               .end_ms = end_ms,
+               .unfolded_in = &pieces,
+               .folded_through_id = marks.folded_through_id},
+              spec, out);
+  ReadMoves(db, start_ms, end_ms, pieces, spec, out);
 }
 
 }  // namespace nexus::stats

@@ -25,8 +25,9 @@ struct ReadSpec {
 
 // Adds the sums over [start_ms, end_ms) to `out`: whole days, hours and minutes from the
 // rollups, ragged sub-minute edges from the raw log, never coarser than `coarsest` (a series of
-// hours must not read day rollups), and the range from the fold mark on (the last minute or
-// two, see UsageIngest) from the minute rollups. Throws SQLite::Exception.
+// hours must not read day rollups), and the range from the minute mark on (the last minute or
+// two) from the minute rollups; plus the raw rows after the row mark, which are in no rollup
+// yet (see RollupFolder). Throws SQLite::Exception.
 void ReadRange(SQLite::Database& db, int64_t start_ms, int64_t end_ms, Level coarsest,
                const ReadSpec& spec, GroupedMetrics& out);
 

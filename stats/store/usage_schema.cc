@@ -113,10 +113,29 @@ INSERT INTO rollup_fold (id, folded_before_ms)
   SELECT 1, COALESCE(MAX(bucket_ms) + 60000, 0) FROM rollup_minute_all;
 )sql";
 
+// Version 4: rollups are derived from the raw log after the commit (see RollupFolder): they hold
+// the raw rows up to folded_through_id. Everything stored so far is in them. conversation_moves
+// holds, until the next fold, the first requests that lost their conversation to a late event
+// after they were folded (their rollup rows still count the conversation).
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE rollup_fold ADD COLUMN folded_through_id INTEGER NOT NULL DEFAULT 0;
+UPDATE rollup_fold SET folded_through_id = COALESCE((SELECT MAX(id) FROM request_log), 0);
+CREATE TABLE conversation_moves (
+  id INTEGER PRIMARY KEY,
+  first_ms INTEGER NOT NULL,
+  provider_id INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  key_id INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
-int64_t FoldedBeforeMs(SQLite::Database& db) {
-  return db.execAndGet("SELECT folded_before_ms FROM rollup_fold").getInt64();
+FoldMarks ReadFoldMarks(SQLite::Database& db) {
+  SQLite::Statement s(db, "SELECT folded_before_ms, folded_through_id FROM rollup_fold");
+  if (!s.executeStep()) throw SQLite::Exception("rollup_fold has no row");
+  return {.folded_before_ms = s.getColumn(0).getInt64(),
+          .folded_through_id = s.getColumn(1).getInt64()};
 }
 
 std::string RollupTable(Level level, Rollup rollup) {
@@ -172,10 +191,11 @@ const std::string& MetricColumns() {
 std::span<const sqlite::Migration> UsageMigrations() {
   static const std::string* const kV1 = new std::string(BuildSchemaV1());
   static const std::string* const kV2 = new std::string(BuildSchemaV2());
-  static const std::array<sqlite::Migration, 3> kMigrations = {
+  static const std::array<sqlite::Migration, 4> kMigrations = {
       sqlite::Migration{1, *kV1},
       sqlite::Migration{2, *kV2},
       sqlite::Migration{3, kSchemaV3},
+      sqlite::Migration{4, kSchemaV4},
   };
   return kMigrations;
 }

@@ -29,9 +29,16 @@ std::vector<std::string> RollupKeyColumns(Rollup rollup);
 // The narrowest rollup that has every dimension a query filters or groups by.
 Rollup RollupFor(const Filter& filter, GroupBy group_by);
 
-// Minute rollups of buckets at or after this time are not yet in the hour and day rollups
-// (see UsageIngest): readers take such ranges from the minute rollups. Throws SQLite::Exception.
-int64_t FoldedBeforeMs(SQLite::Database& db);
+// How far the rollups reach (see RollupFolder). Raw rows with an id above `folded_through_id`
+// are in no rollup yet: readers add them from the raw log. Minute rollups of buckets at or after
+// `folded_before_ms` are not yet in the hour and day rollups: readers take such ranges from the
+// minute rollups.
+struct FoldMarks {
+  int64_t folded_before_ms = 0;
+  int64_t folded_through_id = 0;
+};
+// Throws SQLite::Exception.
+FoldMarks ReadFoldMarks(SQLite::Database& db);
 
 // "requests, new_conversations, ..., h0, ..., h39": the additive columns of every rollup table.
 const std::string& MetricColumns();

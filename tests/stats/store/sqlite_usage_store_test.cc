@@ -137,6 +137,9 @@ TEST_F(SqliteUsageStoreTest, PruningDeletesOldRawRowsButKeepsRollups) {
                   ->Insert(std::vector{Event("old1", kT0 + 1), Event("old2", kT0 + 2),
                                        Event("new", kT0 + kDayMs)})
                   .ok());
+  // Rows not folded into the rollups yet stay: a crash now would need them to rebuild them.
+  EXPECT_EQ(*store_->PruneLog(kT0 + kHourMs, 100), 0);
+  ASSERT_TRUE(store_->FoldRollups().ok());
   auto deleted = store_->PruneLog(kT0 + kHourMs, 1);
   ASSERT_TRUE(deleted.ok());
   EXPECT_EQ(*deleted, 1);
@@ -181,11 +184,16 @@ TEST_F(SqliteUsageStoreTest, FoldsFinishedMinutesIntoHoursAndDaysAndAnswersExact
   ASSERT_TRUE(clocked.ok()) << clocked.status();
   store_ = std::move(*clocked);
   const std::string path = dir_.path() + "/stats.db";
-  // Minutes 9 and 10 are not over long enough: only the minute rollups have them.
   ASSERT_TRUE(store_
                   ->Insert(std::vector{Event("a", kT0 + 9 * kMinuteMs + 1),
                                        Event("b", kT0 + 10 * kMinuteMs + 2)})
                   .ok());
+  // Not folded yet: only the raw log has them, and queries read them from there.
+  EXPECT_EQ(CountRows(path, "rollup_minute"), 0);
+  EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 2);
+  EXPECT_EQ(SumAll(kT0 + 10 * kMinuteMs, kT0 + 11 * kMinuteMs).requests, 1);
+  // Minutes 9 and 10 are not over long enough: only the minute rollups have them.
+  ASSERT_TRUE(store_->FoldRollups().ok());
   EXPECT_EQ(CountRows(path, "rollup_minute"), 2);
   EXPECT_EQ(CountRows(path, "rollup_hour"), 0);
   EXPECT_EQ(CountRows(path, "rollup_day_key"), 0);
@@ -203,7 +211,8 @@ TEST_F(SqliteUsageStoreTest, FoldsFinishedMinutesIntoHoursAndDaysAndAnswersExact
   ASSERT_EQ((*hours)[0].points.size(), 1u);
   EXPECT_EQ((*hours)[0].points[0].metrics.requests, 2);
 
-  // Two minutes later the next commit folds both minutes into every hour and day rollup.
+  // Two minutes later the next commit (the last fold is older than a second) folds both
+  // minutes into every hour and day rollup.
   clock.Advance(absl::Minutes(2));
   ASSERT_TRUE(store_->Insert(std::vector{Event("c", kT0 + 12 * kMinuteMs)}).ok());
   EXPECT_EQ(CountRows(path, "rollup_hour"), 2);
@@ -211,8 +220,10 @@ TEST_F(SqliteUsageStoreTest, FoldsFinishedMinutesIntoHoursAndDaysAndAnswersExact
   EXPECT_EQ(CountRows(path, "rollup_day_key"), 2);
   EXPECT_EQ(CountRows(path, "rollup_hour_all"), 2);
   EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 3);
-  // A late event before the fold mark goes into every level at once.
+  // A late event before the minute mark goes into every level at once.
   ASSERT_TRUE(store_->Insert(std::vector{Event("late", kT0 + 1)}).ok());
+  EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 4);
+  ASSERT_TRUE(store_->FoldRollups().ok());
   EXPECT_EQ(CountRows(path, "rollup_day_model"), 3);
   EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 4);
   EXPECT_EQ(SumAll(kT0, kT0 + kMinuteMs).requests, 1);
@@ -257,6 +268,7 @@ TEST_F(SqliteUsageStoreTest, UpgradeFromVersionOneFillsTheSingleDimensionRollups
       }
     }
     db.exec("DROP TABLE rollup_fold");
+    db.exec("DROP TABLE conversation_moves");
     db.exec("PRAGMA user_version = 1");
   }
   auto reopened = SqliteUsageStore::Open(dir_.path() + "/stats.db");

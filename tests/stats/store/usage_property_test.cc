@@ -1,9 +1,11 @@
 // Randomized check of the store against a brute-force oracle: random batches with duplicates and
-// late events, then sums over random ranges, filters and groupings, and a direct comparison of
-// every rollup table against the raw log.
+// late events, folds at random points and a simulated crash with events not folded yet, then
+// sums over random ranges, filters and groupings, and a direct comparison of every rollup table
+// against the raw log.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -104,6 +106,67 @@ class UsagePropertyTest : public ::testing::TestWithParam<int> {
     return e;
   }
 
+  // Folds only when asked or after 100 unfolded events, so queries meet every state.
+  static absl::StatusOr<std::unique_ptr<SqliteUsageStore>> Open(const std::string& path,
+                                                                const Clock& clock) {
+    return SqliteUsageStore::Open(path, {.fold = {.max_unfolded_events = 100,
+                                                  .max_interval = absl::InfiniteDuration(),
+                                                  .idle_delay = absl::InfiniteDuration()},
+                                         .clock = &clock});
+  }
+
+  // What a crash leaves: the database files as they are while `store` runs (between commits),
+  // opened as a new store. Events not folded yet exist only as raw rows there.
+  static std::unique_ptr<SqliteUsageStore> CopyAsCrashed(const std::string& from,
+                                                         const std::string& to,
+                                                         const Clock& clock) {
+    for (const char* suffix : {"", "-wal"}) {
+      std::filesystem::copy_file(from + suffix, to + suffix);
+    }
+    auto store = Open(to, clock);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  // Random ranges, filters and groupings, each compared with the oracle, as sums and as an
+  // hourly series.
+  void CheckQueries(SqliteUsageStore& store, const Oracle& oracle, int queries) {
+    std::uniform_int_distribution<int64_t> t(kT0 - kHourMs, kT0 + kSpan + kHourMs);
+    for (int q = 0; q < queries; ++q) {
+      int64_t a = t(rng_), b = t(rng_);
+      if (q % 4 == 0) a = a / kMinuteMs * kMinuteMs;
+      Filter f{.start_ms = std::min(a, b), .end_ms = std::max(a, b)};
+      if (q % 3 == 1) f.provider_ids = {1, 3};
+      if (q % 5 == 2) f.models = {"model-2"};
+      if (q % 7 == 3) f.key_ids = {2, 4, 5};
+      GroupBy group_by = static_cast<GroupBy>(q % 4);
+      auto rows = store.Sum(f, group_by);
+      ASSERT_TRUE(rows.ok()) << rows.status();
+      int64_t requests = 0;
+      for (const BreakdownRow& row : *rows) {
+        ExpectSameMetrics(row.metrics, oracle.Sum(f, group_by, row.group),
+                          absl::StrCat("query ", q, " group ", row.group));
+        requests += row.metrics.requests;
+      }
+      // No group is missing: the groups add up to the ungrouped sum.
+      Metrics everything = oracle.Sum(f, GroupBy::kNone, "");
+      EXPECT_EQ(requests, everything.requests) << "query " << q;
+
+      // The same range as an hourly series: every point equals the oracle over its hour.
+      auto series = store.TimeSeries({.filter = f, .bucket = Bucket::kHour});
+      ASSERT_TRUE(series.ok()) << series.status();
+      for (const Series& s : *series) {
+        for (const SeriesPoint& p : s.points) {
+          Filter hour = f;
+          hour.start_ms = std::max(f.start_ms, p.bucket_start_ms);
+          hour.end_ms = std::min(f.end_ms, p.bucket_start_ms + kHourMs);
+          ExpectSameMetrics(p.metrics, oracle.Sum(hour, GroupBy::kNone, ""),
+                            absl::StrCat("query ", q, " hour ", p.bucket_start_ms));
+        }
+      }
+    }
+  }
+
   std::mt19937_64 rng_{static_cast<uint64_t>(GetParam())};
 };
 
@@ -113,8 +176,9 @@ TEST_P(UsagePropertyTest, RollupsMatchTheRawLogUnderRandomBatchesWithDuplicates)
   // and day rollups along the way, events land both before the fold mark (late) and after it,
   // and the queries below read ranges on both sides of the mark.
   testing_support::FakeClock clock(absl::FromUnixMillis(kT0));
-  auto store = SqliteUsageStore::Open(dir.path() + "/stats.db", {.clock = &clock});
+  auto store = Open(dir.path() + "/stats.db", clock);
   ASSERT_TRUE(store.ok()) << store.status();
+  std::string path = dir.path() + "/stats.db";
   Oracle oracle;
   std::vector<UsageEvent> sent;
   int serial = 0;
@@ -139,47 +203,27 @@ TEST_P(UsagePropertyTest, RollupsMatchTheRawLogUnderRandomBatchesWithDuplicates)
       EXPECT_EQ((*stored)[i], oracle.Add(batch[i])) << batch[i].request_id;
       sent.push_back(batch[i]);
     }
-  }
-
-  std::uniform_int_distribution<int64_t> t(kT0 - kHourMs, kT0 + kSpan + kHourMs);
-  for (int q = 0; q < 60; ++q) {
-    int64_t a = t(rng_), b = t(rng_);
-    if (q % 4 == 0) a = a / kMinuteMs * kMinuteMs;
-    Filter f{.start_ms = std::min(a, b), .end_ms = std::max(a, b)};
-    if (q % 3 == 1) f.provider_ids = {1, 3};
-    if (q % 5 == 2) f.models = {"model-2"};
-    if (q % 7 == 3) f.key_ids = {2, 4, 5};
-    GroupBy group_by = static_cast<GroupBy>(q % 4);
-    auto rows = (*store)->Sum(f, group_by);
-    ASSERT_TRUE(rows.ok()) << rows.status();
-    int64_t requests = 0;
-    for (const BreakdownRow& row : *rows) {
-      ExpectSameMetrics(row.metrics, oracle.Sum(f, group_by, row.group),
-                        absl::StrCat("query ", q, " group ", row.group));
-      requests += row.metrics.requests;
+    if (pick(rng_) < 15) {
+      ASSERT_TRUE((*store)->FoldRollups().ok());
     }
-    // No group is missing: the groups add up to the ungrouped sum.
-    Metrics everything = oracle.Sum(f, GroupBy::kNone, "");
-    EXPECT_EQ(requests, everything.requests) << "query " << q;
-
-    // The same range as an hourly series: every point equals the oracle over its hour.
-    auto series = (*store)->TimeSeries({.filter = f, .bucket = Bucket::kHour});
-    ASSERT_TRUE(series.ok()) << series.status();
-    for (const Series& s : *series) {
-      for (const SeriesPoint& p : s.points) {
-        Filter hour = f;
-        hour.start_ms = std::max(f.start_ms, p.bucket_start_ms);
-        hour.end_ms = std::min(f.end_ms, p.bucket_start_ms + kHourMs);
-        ExpectSameMetrics(p.metrics, oracle.Sum(hour, GroupBy::kNone, ""),
-                          absl::StrCat("query ", q, " hour ", p.bucket_start_ms));
-      }
+    // Mid-way, with some events folded and some not.
+    if (b % 4 == 3) CheckQueries(**store, oracle, 6);
+    if (b == 25) {
+      // The crashed copy goes on; the original (which folds when closed) is dropped.
+      const std::string crashed = dir.path() + "/crashed.db";
+      std::unique_ptr<SqliteUsageStore> copy = CopyAsCrashed(path, crashed, clock);
+      ASSERT_NE(copy, nullptr);
+      *store = std::move(copy);
+      path = crashed;
     }
   }
+
+  CheckQueries(**store, oracle, 60);
 
   // Every rollup table sums to exactly what the raw log holds, once every minute is folded.
   clock.Set(absl::FromUnixMillis(kT0 + kSpan + kDayMs));
-  ASSERT_TRUE((*store)->Insert({}).ok());
-  SQLite::Database db(dir.path() + "/stats.db", SQLite::OPEN_READONLY);
+  ASSERT_TRUE((*store)->FoldRollups().ok());
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
   int64_t raw_requests = db.execAndGet("SELECT COUNT(*) FROM request_log").getInt64();
   int64_t raw_tokens = db.execAndGet("SELECT SUM(total_tokens) FROM request_log").getInt64();
   int64_t raw_rounds =
