@@ -4,8 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/grpc/channel_factory.h"
-#include "services/status/status_map.h"
+#include "gateway/accounting/grpc_stats_client.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway {
@@ -21,7 +20,13 @@ std::chrono::nanoseconds ToChrono(absl::Duration d) { return absl::ToChronoNanos
 StatsUsageReporter::StatsUsageReporter(std::shared_ptr<nexus::stats::v1::Stats::StubInterface> stub,
                                        std::unique_ptr<Spool> spool, const Clock& clock,
                                        log::Logger logger, StatsUsageReporterOptions options)
-    : stub_(std::move(stub)),
+    : StatsUsageReporter(std::make_shared<GrpcStatsClient>(std::move(stub)), std::move(spool),
+                         clock, std::move(logger), options) {}
+
+StatsUsageReporter::StatsUsageReporter(std::shared_ptr<StatsClient> stats,
+                                       std::unique_ptr<Spool> spool, const Clock& clock,
+                                       log::Logger logger, StatsUsageReporterOptions options)
+    : stats_(std::move(stats)),
       spool_(std::move(spool)),
       clock_(clock),
       logger_(std::move(logger)),
@@ -208,38 +213,34 @@ absl::Status StatsUsageReporter::SendRange(const Events& events, size_t begin, s
   RecordUsageRequest request;
   request.mutable_events()->Reserve(static_cast<int>(end - begin));
   for (size_t i = begin; i < end; ++i) *request.add_events() = events[i];
-  RecordUsageResponse response;
-  grpc::ClientContext context;
   absl::Duration timeout = CallTimeout();
   if (timeout <= absl::ZeroDuration()) return absl::DeadlineExceededError("shutdown deadline");
-  grpc_runtime::SetDeadline(context, timeout);
+  const std::unique_ptr<UsageCall> call = stats_->RecordUsage(timeout);
   {
     std::lock_guard lock(mutex_);
-    inflight_ = &context;
+    inflight_ = call.get();
   }
-  grpc::Status rpc = stub_->RecordUsage(&context, request, &response);
+  const absl::StatusOr<RecordUsageResponse> response = call->Run(request);
   {
     std::lock_guard lock(mutex_);
     inflight_ = nullptr;
   }
-  if (rpc.ok()) {
-    for (const auto& rejected : response.rejected()) {
+  if (response.ok()) {
+    for (const auto& rejected : response->rejected()) {
       logger_.Warning(absl::StrCat("stats rejected usage event ", rejected.request_id(), ": ",
                                    rejected.reason(), " (dropped)"));
     }
-    rejected_.fetch_add(response.rejected_size(), std::memory_order_relaxed);
-    ack_counter.fetch_add(end - begin - response.rejected_size(), std::memory_order_relaxed);
+    rejected_.fetch_add(response->rejected_size(), std::memory_order_relaxed);
+    ack_counter.fetch_add(end - begin - response->rejected_size(), std::memory_order_relaxed);
     *acknowledged = end - begin;
     return absl::OkStatus();
   }
-  if (rpc.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
-    return status::FromGrpc(rpc);
-  }
+  if (response.status().code() != absl::StatusCode::kInvalidArgument) return response.status();
   // The call as a whole was refused as invalid: find the bad event(s) by halving, so that one bad
   // event is dropped and the good ones still get through.
   if (end - begin == 1) {
     logger_.Warning(absl::StrCat("stats rejected usage event ", events[begin].request_id(), ": ",
-                                 rpc.error_message(), " (dropped)"));
+                                 response.status().message(), " (dropped)"));
     rejected_.fetch_add(1, std::memory_order_relaxed);
     *acknowledged = 1;
     return absl::OkStatus();
@@ -380,7 +381,7 @@ void StatsUsageReporter::Shutdown(absl::Duration deadline) {
     std::unique_lock lock(mutex_);
     if (!sender_finished_.wait_until(lock, shutdown_deadline_, [this] { return sender_done_; }) &&
         inflight_ != nullptr) {
-      inflight_->TryCancel();
+      inflight_->Cancel();
     }
   }
   if (spill_thread_.joinable()) spill_thread_.join();

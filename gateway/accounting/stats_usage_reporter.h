@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gateway/accounting/spool.h"
+#include "gateway/accounting/stats_client.h"
 #include "gateway/accounting/usage_sink.h"
 #include "nexus/stats/v1/stats.grpc.pb.h"
 #include "services/clock/clock.h"
@@ -67,6 +68,10 @@ struct UsageReporterCounters {
 class StatsUsageReporter : public UsageSink {
  public:
   // Starts the sender and spill threads. `clock` must outlive the reporter.
+  StatsUsageReporter(std::shared_ptr<StatsClient> stats, std::unique_ptr<Spool> spool,
+                     const Clock& clock, log::Logger logger,
+                     StatsUsageReporterOptions options = {});
+  // Over gRPC (GrpcStatsClient).
   StatsUsageReporter(std::shared_ptr<nexus::stats::v1::Stats::StubInterface> stub,
                      std::unique_ptr<Spool> spool, const Clock& clock, log::Logger logger,
                      StatsUsageReporterOptions options = {});
@@ -113,7 +118,7 @@ class StatsUsageReporter : public UsageSink {
   // held through an fsync) while holding the queue lock that Record needs.
   void UpdateSpoolBytes();
 
-  const std::shared_ptr<nexus::stats::v1::Stats::StubInterface> stub_;
+  const std::shared_ptr<StatsClient> stats_;
   const std::unique_ptr<Spool> spool_;
   const Clock& clock_;
   const log::Logger logger_;
@@ -132,7 +137,7 @@ class StatsUsageReporter : public UsageSink {
   bool sender_done_ = false;
   SteadyTime shutdown_deadline_;
   // The call the sender is waiting on, so that Shutdown can cancel it at its deadline.
-  grpc::ClientContext* inflight_ = nullptr;
+  UsageCall* inflight_ = nullptr;
   std::condition_variable sender_finished_;
 
   // Sender thread only.

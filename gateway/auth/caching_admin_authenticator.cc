@@ -3,13 +3,11 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "services/grpc/channel_factory.h"
+#include "gateway/auth/grpc_registry_client.h"
 
 namespace nexus::gateway {
 
 using nexus::registry::v1::ChangeEvent;
-using nexus::registry::v1::CheckAdminTokenRequest;
-using nexus::registry::v1::CheckAdminTokenResponse;
 
 namespace {
 
@@ -22,7 +20,13 @@ absl::Status InvalidTokenError() {
 CachingAdminAuthenticator::CachingAdminAuthenticator(
     std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub, const Clock& clock,
     CachingAdminAuthenticatorOptions options)
-    : stub_(std::move(stub)), clock_(clock), options_(options) {}
+    : CachingAdminAuthenticator(std::make_shared<GrpcRegistryClient>(std::move(stub)), clock,
+                                options) {}
+
+CachingAdminAuthenticator::CachingAdminAuthenticator(std::shared_ptr<RegistryClient> registry,
+                                                     const Clock& clock,
+                                                     CachingAdminAuthenticatorOptions options)
+    : registry_(std::move(registry)), clock_(clock), options_(options) {}
 
 absl::Status CachingAdminAuthenticator::Check(std::string_view token) {
   if (token.empty()) return InvalidTokenError();
@@ -35,21 +39,16 @@ absl::Status CachingAdminAuthenticator::Check(std::string_view token) {
       accepted_.erase(found);
     }
   }
-  CheckAdminTokenRequest request;
-  request.set_token(std::string(token));
-  CheckAdminTokenResponse response;
-  grpc::ClientContext context;
-  grpc_runtime::SetDeadline(context, options_.rpc_timeout);
-  const grpc::Status status = stub_->CheckAdminToken(&context, request, &response);
-  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
-      status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+  const absl::StatusOr<bool> valid = registry_->CheckAdminToken(token, options_.rpc_timeout);
+  if (valid.status().code() == absl::StatusCode::kUnauthenticated ||
+      valid.status().code() == absl::StatusCode::kInvalidArgument) {
     return InvalidTokenError();
   }
-  if (!status.ok()) {
+  if (!valid.ok()) {
     return absl::UnavailableError(absl::StrCat(
-        "The admin token cannot be checked right now (registry: ", status.error_message(), ")."));
+        "The admin token cannot be checked right now (registry: ", valid.status().message(), ")."));
   }
-  if (!response.valid()) return InvalidTokenError();
+  if (!*valid) return InvalidTokenError();
   const absl::Time now = clock_.Now();
   std::lock_guard lock(mutex_);
   if (accepted_.size() >= options_.max_entries && !accepted_.contains(digest)) {

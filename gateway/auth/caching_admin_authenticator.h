@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "gateway/auth/admin_authenticator.h"
+#include "gateway/auth/registry_client.h"
 #include "gateway/auth/registry_watcher.h"
 #include "gateway/auth/secret_hasher.h"
 #include "nexus/registry/v1/registry.grpc.pb.h"
@@ -28,6 +29,9 @@ struct CachingAdminAuthenticatorOptions {
 // cached is UNAVAILABLE. Register it on a RegistryWatcher so KIND_RESET drops the cache.
 class CachingAdminAuthenticator : public AdminAuthenticator, public ChangeListener {
  public:
+  CachingAdminAuthenticator(std::shared_ptr<RegistryClient> registry, const Clock& clock,
+                            CachingAdminAuthenticatorOptions options = {});
+  // Over gRPC (GrpcRegistryClient).
   CachingAdminAuthenticator(std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub,
                             const Clock& clock, CachingAdminAuthenticatorOptions options = {});
 
@@ -36,7 +40,7 @@ class CachingAdminAuthenticator : public AdminAuthenticator, public ChangeListen
   void OnChange(const nexus::registry::v1::ChangeEvent& event) override;
 
  private:
-  const std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub_;
+  const std::shared_ptr<RegistryClient> registry_;
   const Clock& clock_;
   const CachingAdminAuthenticatorOptions options_;
   const SecretHasher hasher_;

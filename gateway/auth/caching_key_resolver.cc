@@ -5,13 +5,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "services/grpc/channel_factory.h"
+#include "gateway/auth/grpc_registry_client.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway {
 
 using nexus::registry::v1::ChangeEvent;
-using nexus::registry::v1::ResolveKeyRequest;
 using nexus::registry::v1::ResolveKeyResponse;
 
 struct CachingKeyResolver::Entry {
@@ -38,9 +37,9 @@ namespace {
 absl::Status UnknownKeyError() { return absl::UnauthenticatedError("Incorrect API key provided."); }
 
 // Answers that mean "this secret is not a key"; everything else is the registry's trouble.
-bool IsUnknownKey(grpc::StatusCode code) {
-  return code == grpc::StatusCode::UNAUTHENTICATED || code == grpc::StatusCode::NOT_FOUND ||
-         code == grpc::StatusCode::INVALID_ARGUMENT;
+bool IsUnknownKey(absl::StatusCode code) {
+  return code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kNotFound ||
+         code == absl::StatusCode::kInvalidArgument;
 }
 
 }  // namespace
@@ -48,7 +47,11 @@ bool IsUnknownKey(grpc::StatusCode code) {
 CachingKeyResolver::CachingKeyResolver(
     std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub, const Clock& clock,
     CachingKeyResolverOptions options)
-    : stub_(std::move(stub)), clock_(clock), options_(options) {
+    : CachingKeyResolver(std::make_shared<GrpcRegistryClient>(std::move(stub)), clock, options) {}
+
+CachingKeyResolver::CachingKeyResolver(std::shared_ptr<RegistryClient> registry, const Clock& clock,
+                                       CachingKeyResolverOptions options)
+    : registry_(std::move(registry)), clock_(clock), options_(options) {
   const int count = std::max(1, options_.shard_count);
   shards_.reserve(count);
   for (int i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>());
@@ -109,23 +112,18 @@ absl::StatusOr<std::shared_ptr<const ResolvedKey>> CachingKeyResolver::Resolve(
 }
 
 CachingKeyResolver::Result CachingKeyResolver::AskRegistry(std::string_view secret) {
-  ResolveKeyRequest request;
-  request.set_secret(std::string(secret));
-  ResolveKeyResponse response;
-  grpc::ClientContext context;
-  grpc_runtime::SetDeadline(context, options_.rpc_timeout);
-  const grpc::Status status = stub_->ResolveKey(&context, request, &response);
-  if (status.ok()) {
+  absl::StatusOr<ResolveKeyResponse> response = registry_->ResolveKey(secret, options_.rpc_timeout);
+  if (response.ok()) {
     auto resolved = std::make_shared<ResolvedKey>();
-    resolved->key = std::move(*response.mutable_key());
-    resolved->models.assign(response.models().begin(), response.models().end());
+    resolved->key = std::move(*response->mutable_key());
+    resolved->models.assign(response->models().begin(), response->models().end());
     return std::shared_ptr<const ResolvedKey>(std::move(resolved));
   }
-  if (IsUnknownKey(status.error_code())) return UnknownKeyError();
-  const std::string why = absl::StrCat("key registry call failed: ", status.error_message());
+  const absl::StatusCode code = response.status().code();
+  if (IsUnknownKey(code)) return UnknownKeyError();
+  const std::string why = absl::StrCat("key registry call failed: ", response.status().message());
   // Only transport trouble means "the registry is down"; any other failure concerns this call.
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+  if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
     return absl::UnavailableError(why);
   }
   return absl::InternalError(why);

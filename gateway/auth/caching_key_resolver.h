@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/auth/key_resolver.h"
+#include "gateway/auth/registry_client.h"
 #include "gateway/auth/registry_watcher.h"
 #include "gateway/auth/secret_hasher.h"
 #include "nexus/registry/v1/registry.grpc.pb.h"
@@ -35,13 +36,16 @@ struct CachingKeyResolverOptions {
   int shard_count = 16;
 };
 
-// KeyResolver over the registry's ResolveKey RPC with a sharded cache keyed by a keyed hash of
+// KeyResolver over the registry's ResolveKey call with a sharded cache keyed by a keyed hash of
 // the secret. Register it on a RegistryWatcher: KIND_KEY evicts that key, KIND_RESET clears
 // everything, model/provider changes and a broken stream make entries re-verify on next use.
 // Concurrent misses for one secret share one RPC. A cache hit takes one shard mutex, never held
 // during I/O.
 class CachingKeyResolver : public KeyResolver, public ChangeListener {
  public:
+  CachingKeyResolver(std::shared_ptr<RegistryClient> registry, const Clock& clock,
+                     CachingKeyResolverOptions options = {});
+  // Over gRPC (GrpcRegistryClient).
   CachingKeyResolver(std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub,
                      const Clock& clock, CachingKeyResolverOptions options = {});
   ~CachingKeyResolver() override;
@@ -71,7 +75,7 @@ class CachingKeyResolver : public KeyResolver, public ChangeListener {
   void InsertPositive(Shard& shard, const SecretDigest& digest, Entry entry, absl::Time now);
   void InsertNegative(Shard& shard, const SecretDigest& digest, absl::Time now);
 
-  const std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub_;
+  const std::shared_ptr<RegistryClient> registry_;
   const Clock& clock_;
   const CachingKeyResolverOptions options_;
   const SecretHasher hasher_;

@@ -4,14 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/auth/authorize.h"
-#include "services/grpc/channel_factory.h"
+#include "gateway/auth/grpc_registry_client.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway {
 
 using nexus::registry::v1::ChangeEvent;
 using nexus::registry::v1::ClientKey;
-using nexus::registry::v1::ListRoutesRequest;
 using nexus::registry::v1::ListRoutesResponse;
 using nexus::registry::v1::Route;
 
@@ -45,7 +44,11 @@ std::shared_ptr<const RouteSnapshot> BuildRouteSnapshot(const ListRoutesResponse
 RegistryRouteTable::RegistryRouteTable(
     std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub,
     RegistryRouteTableOptions options)
-    : stub_(std::move(stub)), options_(options) {
+    : RegistryRouteTable(std::make_shared<GrpcRegistryClient>(std::move(stub)), options) {}
+
+RegistryRouteTable::RegistryRouteTable(std::shared_ptr<RegistryClient> registry,
+                                       RegistryRouteTableOptions options)
+    : registry_(std::move(registry)), options_(options) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -53,7 +56,7 @@ RegistryRouteTable::~RegistryRouteTable() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    if (loading_context_ != nullptr) loading_context_->TryCancel();
+    if (loading_call_ != nullptr) loading_call_->Cancel();
   }
   changed_.notify_all();
   thread_.join();
@@ -112,23 +115,21 @@ absl::Status RegistryRouteTable::Load() {
     if (snapshot_ != nullptr && loaded_ >= requested_) return absl::OkStatus();
     target = requested_;
   }
-  ListRoutesResponse response;
-  grpc::ClientContext context;
-  grpc_runtime::SetDeadline(context, options_.rpc_timeout);
+  const std::unique_ptr<RoutesCall> call = registry_->ListRoutes(options_.rpc_timeout);
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return absl::CancelledError("route table is shutting down");
-    loading_context_ = &context;
+    loading_call_ = call.get();
   }
-  const grpc::Status status = stub_->ListRoutes(&context, ListRoutesRequest(), &response);
+  const absl::StatusOr<ListRoutesResponse> response = call->Run();
   {
     std::lock_guard lock(mutex_);
-    loading_context_ = nullptr;
+    loading_call_ = nullptr;
   }
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat("ListRoutes failed: ", status.error_message()));
+  if (!response.ok()) {
+    return absl::UnavailableError(absl::StrCat("ListRoutes failed: ", response.status().message()));
   }
-  std::shared_ptr<const RouteSnapshot> snapshot = BuildRouteSnapshot(response);
+  std::shared_ptr<const RouteSnapshot> snapshot = BuildRouteSnapshot(*response);
   {
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(snapshot);

@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "gateway/auth/registry_client.h"
 #include "gateway/auth/registry_watcher.h"
 #include "gateway/auth/route_table.h"
 #include "nexus/registry/v1/registry.grpc.pb.h"
@@ -52,6 +53,9 @@ struct RouteSnapshot {
 class RegistryRouteTable : public RouteTable, public ChangeListener {
  public:
   // Starts the loader thread, which makes the first load at once.
+  RegistryRouteTable(std::shared_ptr<RegistryClient> registry,
+                     RegistryRouteTableOptions options = {});
+  // Over gRPC (GrpcRegistryClient).
   RegistryRouteTable(std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub,
                      RegistryRouteTableOptions options = {});
   ~RegistryRouteTable() override;
@@ -83,7 +87,7 @@ class RegistryRouteTable : public RouteTable, public ChangeListener {
   std::shared_ptr<const RouteSnapshot> CurrentOrError(absl::Status* error) const;
   void Log(log::Level level, std::string_view message) const;
 
-  const std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub_;
+  const std::shared_ptr<RegistryClient> registry_;
   const RegistryRouteTableOptions options_;
 
   std::mutex load_mutex_;  // one ListRoutes at a time
@@ -94,7 +98,7 @@ class RegistryRouteTable : public RouteTable, public ChangeListener {
   uint64_t requested_ = 1;  // reload requests (the first load is requested at construction)
   uint64_t loaded_ = 0;     // requests satisfied by a completed load
   bool stopping_ = false;
-  grpc::ClientContext* loading_context_ = nullptr;  // cancelled by the destructor
+  RoutesCall* loading_call_ = nullptr;  // cancelled by the destructor
   std::thread thread_;
 };
 

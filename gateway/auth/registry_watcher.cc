@@ -4,16 +4,20 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/auth/grpc_registry_client.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway {
 
 using nexus::registry::v1::ChangeEvent;
-using nexus::registry::v1::WatchRequest;
 
 RegistryWatcher::RegistryWatcher(std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub,
                                  RegistryWatcherOptions options)
-    : stub_(std::move(stub)), options_(options) {}
+    : RegistryWatcher(std::make_shared<GrpcRegistryClient>(std::move(stub)), options) {}
+
+RegistryWatcher::RegistryWatcher(std::shared_ptr<RegistryClient> registry,
+                                 RegistryWatcherOptions options)
+    : registry_(std::move(registry)), options_(options) {}
 
 RegistryWatcher::~RegistryWatcher() { Stop(); }
 
@@ -38,7 +42,7 @@ void RegistryWatcher::Stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    if (active_context_ != nullptr) active_context_->TryCancel();
+    if (active_stream_ != nullptr) active_stream_->Cancel();
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -81,17 +85,15 @@ void RegistryWatcher::Run() {
 }
 
 bool RegistryWatcher::RunStream() {
-  grpc::ClientContext context;
+  const std::unique_ptr<ChangeStream> stream = registry_->Watch();
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
-    active_context_ = &context;
+    active_stream_ = stream.get();
   }
-  std::unique_ptr<grpc::ClientReaderInterface<ChangeEvent>> reader =
-      stub_->Watch(&context, WatchRequest());
   ChangeEvent event;
   bool first = true;
-  while (reader->Read(&event)) {
+  while (stream->Read(&event)) {
     // Every stream starts from a clean slate, whatever the server sends first.
     if (first && event.kind() != ChangeEvent::KIND_RESET) {
       Log(log::Level::kWarning, "registry watch stream did not start with a reset; resetting");
@@ -111,10 +113,10 @@ bool RegistryWatcher::RunStream() {
       Log(log::Level::kInfo, "registry watch stream connected");
     }
   }
-  const grpc::Status status = reader->Finish();
+  const absl::Status status = stream->Finish();
   {
     std::lock_guard lock(mutex_);
-    active_context_ = nullptr;
+    active_stream_ = nullptr;
   }
   bool stopping;
   {
@@ -128,8 +130,8 @@ bool RegistryWatcher::RunStream() {
   }
   if (!stopping) {
     Log(first ? log::Level::kDebug : log::Level::kWarning,
-        absl::StrCat("registry watch stream ended: ", status.error_message(), " (code ",
-                     static_cast<int>(status.error_code()), ")"));
+        absl::StrCat("registry watch stream ended: ", status.message(), " (code ",
+                     static_cast<int>(status.code()), ")"));
   }
   return !first;
 }

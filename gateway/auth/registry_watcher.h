@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gateway/auth/registry_client.h"
 #include "nexus/registry/v1/registry.grpc.pb.h"
 #include "services/log/logger.h"
 
@@ -43,6 +44,8 @@ struct RegistryWatcherOptions {
 // it breaks: the gateway's readiness signal.
 class RegistryWatcher {
  public:
+  RegistryWatcher(std::shared_ptr<RegistryClient> registry, RegistryWatcherOptions options = {});
+  // Over gRPC (GrpcRegistryClient).
   RegistryWatcher(std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub,
                   RegistryWatcherOptions options = {});
   // Stops (see Stop).
@@ -77,7 +80,7 @@ class RegistryWatcher {
   void SetConnected(bool connected);
   void Log(log::Level level, std::string_view message) const;
 
-  const std::shared_ptr<nexus::registry::v1::Registry::StubInterface> stub_;
+  const std::shared_ptr<RegistryClient> registry_;
   const RegistryWatcherOptions options_;
 
   std::mutex listeners_mutex_;
@@ -87,7 +90,7 @@ class RegistryWatcher {
   std::condition_variable wake_;
   bool started_ = false;
   bool stopping_ = false;
-  grpc::ClientContext* active_context_ = nullptr;
+  ChangeStream* active_stream_ = nullptr;
   std::thread thread_;
 
   std::atomic<bool> connected_{false};
