@@ -227,6 +227,9 @@ TEST_F(SqliteUsageStoreTest, FoldsFinishedMinutesIntoHoursAndDaysAndAnswersExact
   EXPECT_EQ(CountRows(path, "rollup_day_model"), 3);
   EXPECT_EQ(SumAll(kT0, kT0 + kDayMs).requests, 4);
   EXPECT_EQ(SumAll(kT0, kT0 + kMinuteMs).requests, 1);
+  // The store's writer thread reads `clock` until it stops (its last idle fold runs on shutdown):
+  // close the store before `clock` goes out of scope.
+  store_.reset();
 }
 
 TEST(RollupForTest, PicksTheNarrowestTableWithEveryNeededColumn) {
