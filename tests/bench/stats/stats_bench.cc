@@ -67,18 +67,25 @@ struct Options {
   std::string dir = "/tmp/nexus-stats-bench";
   // Only measure the queries on the database an earlier run left in <dir>/query.
   bool query_only = false;
+  // Ingest with random request ids (as clients' own X-Request-Id values may be) instead of the
+  // gateway's time-ordered ones.
+  bool unordered_ids = false;
 };
 
 // Traffic shaped like a gateway's: 3 providers, 12 models, 200 keys each with a favourite model,
 // 40% of calls in conversations of about 5 rounds, 3% errors, request ids made by the gateway's
-// own generator at the event's time (time-ordered, see gateway/pipeline/request_id.h).
+// own generator at the event's time (time-ordered, see gateway/pipeline/request_id.h), or random
+// ones when `unordered_ids`.
 class EventFactory {
  public:
-  explicit EventFactory(uint64_t seed) : rng_(seed) {}
+  explicit EventFactory(uint64_t seed, bool unordered_ids = false)
+      : rng_(seed), unordered_ids_(unordered_ids) {}
   UsageEvent Make(int64_t timestamp_ms) {
     std::uniform_int_distribution<int> pct(0, 99);
     UsageEvent e;
-    e.request_id = gateway::NewRequestId(absl::FromUnixMillis(timestamp_ms));
+    e.request_id = unordered_ids_ ? absl::StrCat("client-", absl::Hex(rng_(), absl::kZeroPad16),
+                                                 absl::Hex(rng_(), absl::kZeroPad16))
+                                  : gateway::NewRequestId(absl::FromUnixMillis(timestamp_ms));
     e.timestamp_ms = timestamp_ms;
     e.key_id = 1 + static_cast<int64_t>(rng_() % 200);
     int model = pct(rng_) < 80 ? static_cast<int>(e.key_id % 12) : static_cast<int>(rng_() % 12);
@@ -99,6 +106,7 @@ class EventFactory {
 
  private:
   std::mt19937_64 rng_;
+  bool unordered_ids_;
   int64_t conv_ = 0;
 };
 
@@ -116,17 +124,25 @@ std::unique_ptr<StatsServer> StartServer(const std::string& dir, const Clock& cl
   return std::move(*server);
 }
 
+// Events a gateway would see at this rate: consecutive events of all clients are stamped (and
+// their ids made) 1/50 ms apart, in the order the clients send them.
+constexpr int64_t kEventsPerMs = 50;
+
 // The requests each client sends, built before the clock starts: the load generator's own work
 // (random events, protobuf building) is not ingest. Serialization stays inside the timed part.
 std::vector<std::vector<v1::RecordUsageRequest>> BuildRequests(int clients, int64_t batches,
-                                                               int batch_size) {
+                                                               int batch_size, bool unordered_ids) {
   std::vector<std::vector<v1::RecordUsageRequest>> out(clients);
-  const int64_t now = absl::ToUnixMillis(absl::Now());
+  // A minute ago, so that the whole run's stamps are in the past.
+  const int64_t start_ms = absl::ToUnixMillis(absl::Now()) - kMinuteMs;
   for (int c = 0; c < clients; ++c) {
-    EventFactory factory(1000 + c);
+    EventFactory factory(1000 + c, unordered_ids);
     out[c].resize(batches);
-    for (v1::RecordUsageRequest& request : out[c]) {
-      for (int i = 0; i < batch_size; ++i) ToProto(factory.Make(now), request.add_events());
+    for (int64_t b = 0; b < batches; ++b) {
+      for (int i = 0; i < batch_size; ++i) {
+        const int64_t sequence = (b * batch_size + i) * clients + c;
+        ToProto(factory.Make(start_ms + sequence / kEventsPerMs), out[c][b].add_events());
+      }
     }
   }
   return out;
@@ -140,7 +156,7 @@ void BenchIngest(const Options& options, int batch_size, int clients, const log:
   auto channel = grpc_runtime::MakeChannel(absl::StrCat("127.0.0.1:", server->port()));
   const int64_t batches = options.ingest_events / batch_size / clients;
   const std::vector<std::vector<v1::RecordUsageRequest>> requests =
-      BuildRequests(clients, batches, batch_size);
+      BuildRequests(clients, batches, batch_size, options.unordered_ids);
   std::atomic<int64_t> sent{0};
   absl::Time start = absl::Now();
   const double cpu_start = ProcessCpuSeconds();
@@ -315,6 +331,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->dir = v;
     } else if (arg == "--query_only") {
       o->query_only = true;
+    } else if (arg == "--unordered_ids") {
+      o->unordered_ids = true;
     } else {
       return false;
     }
@@ -326,7 +344,7 @@ int Main(int argc, char** argv) {
   Options options;
   if (!ParseArgs(argc, argv, &options)) {
     std::cerr << "usage: nexus-stats-bench [--events=N] [--ingest_events=N] [--clients=N,M,...] "
-                 "[--dir=PATH] [--query_only]\n";
+                 "[--dir=PATH] [--query_only] [--unordered_ids]\n";
     return 2;
   }
   log::Logger logger("bench", log::Level::kWarning, std::make_shared<log::StderrSink>(),
