@@ -218,5 +218,44 @@ TEST(GroupCommitterTest, LingerWaitsForMoreBatchesButIsBounded) {
   EXPECT_EQ(*stored, (std::vector<bool>{true, true}));
 }
 
+TEST(GroupCommitterTest, IdleWorkRunsOnTheWriterAfterAQuietSpellAndOnceMoreAtShutdown) {
+  FakeLedger ledger;
+  std::atomic<int> idle_runs{0};
+  std::atomic<size_t> groups_seen_by_idle{0};
+  {
+    GroupCommitter committer(WriteTo(ledger), {.idle_delay = absl::Milliseconds(1)}, [&] {
+      groups_seen_by_idle = ledger.group_sizes().size();
+      ++idle_runs;
+    });
+    ASSERT_TRUE(committer.Submit(Batch("a", 3)).ok());
+    absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (idle_runs.load() == 0) {
+      ASSERT_LT(absl::Now(), deadline) << "idle never ran";
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    // It ran after the write, and not again while nothing was written.
+    EXPECT_EQ(groups_seen_by_idle.load(), 1u);
+    ASSERT_TRUE(committer.Submit(Batch("b", 2)).ok());
+  }
+  // The second write's idle run happened before the writer stopped (quiet spell or shutdown).
+  EXPECT_GE(idle_runs.load(), 2);
+  EXPECT_EQ(groups_seen_by_idle.load(), 2u);
+}
+
+TEST(GroupCommitterTest, WithoutAnIdleDelayIdleWorkRunsOnlyAtShutdownAfterWrites) {
+  FakeLedger ledger;
+  int idle_runs = 0;
+  {
+    GroupCommitter unused(WriteTo(ledger), {}, [&] { ++idle_runs; });
+  }
+  EXPECT_EQ(idle_runs, 0);  // nothing written, nothing to do
+  {
+    GroupCommitter committer(WriteTo(ledger), {}, [&] { ++idle_runs; });
+    ASSERT_TRUE(committer.Submit(Batch("a", 1)).ok());
+    ASSERT_TRUE(committer.Submit(Batch("b", 1)).ok());
+  }
+  EXPECT_EQ(idle_runs, 1);
+}
+
 }  // namespace
 }  // namespace nexus::stats

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "stats/store/usage_schema.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/temp_dir.h"
@@ -230,6 +231,28 @@ TEST_F(SqliteUsageStoreTest, FoldsFinishedMinutesIntoHoursAndDaysAndAnswersExact
   // The store's writer thread reads `clock` until it stops (its last idle fold runs on shutdown):
   // close the store before `clock` goes out of scope.
   store_.reset();
+}
+
+TEST_F(SqliteUsageStoreTest, FoldsByItselfWhenIdleAndAtClose) {
+  const std::string path = dir_.path() + "/stats.db";
+  ASSERT_TRUE(store_->Insert(std::vector{Event("a", kT0 + 1), Event("b", kT0 + 2)}).ok());
+  // The default idle delay is 200 ms; waiting is bounded only against hangs.
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (CountRows(path, "rollup_minute_all") < 2) {
+    ASSERT_LT(absl::Now(), deadline) << "never folded";
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  // Closing folds what is left, even with no idle spell.
+  store_.reset();
+  auto never_idle =
+      SqliteUsageStore::Open(path, {.fold = {.idle_delay = absl::InfiniteDuration()}});
+  ASSERT_TRUE(never_idle.ok()) << never_idle.status();
+  store_ = std::move(*never_idle);
+  ASSERT_TRUE(store_->Insert(std::vector{Event("c", kT0 + 3)}).ok());
+  EXPECT_EQ(CountRows(path, "rollup_minute_all"), 2);
+  EXPECT_EQ(SumAll().requests, 3);
+  store_.reset();
+  EXPECT_EQ(CountRows(path, "rollup_minute_all"), 3);
 }
 
 TEST(RollupForTest, PicksTheNarrowestTableWithEveryNeededColumn) {
