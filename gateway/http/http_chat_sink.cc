@@ -43,7 +43,8 @@ bool HttpChatSink::StartStream(const HeaderList& headers) {
   head += "\r\n";
   // The head leaves with the first event (one send, one client wake-up); a gone client shows
   // on that write.
-  pending_head_ = std::move(head);
+  out_.reserve(4096);
+  out_.assign(head);
   return !broken_;
 }
 
@@ -62,52 +63,54 @@ void AppendHex(size_t n, std::string& out) {
 
 }  // namespace
 
-bool HttpChatSink::WriteChunk(std::string_view prefix, std::string_view payload,
-                              std::string_view suffix) {
-  if (broken_) return false;
-  // One buffer and one send per event: chunk size, the SSE framing and the data together.
-  TakeHead();
-  AppendHex(prefix.size() + payload.size() + suffix.size(), chunk_);
-  chunk_.append("\r\n");
-  chunk_.append(prefix);
-  chunk_.append(payload);
-  chunk_.append(suffix);
-  chunk_.append("\r\n");
-  broken_ = !connection_.WriteRaw(chunk_);
+void HttpChatSink::AppendChunk(std::string_view prefix, std::string_view payload,
+                               std::string_view suffix) {
+  // Chunk size, the SSE framing and the data in one buffer: one send for all of it.
+  AppendHex(prefix.size() + payload.size() + suffix.size(), out_);
+  out_.append("\r\n");
+  out_.append(prefix);
+  out_.append(payload);
+  out_.append(suffix);
+  out_.append("\r\n");
+}
+
+bool HttpChatSink::Flush() {
+  if (!broken_ && !out_.empty()) broken_ = !connection_.WriteRaw(out_);
+  out_.clear();
   return !broken_;
 }
 
 bool HttpChatSink::SendEvent(std::string_view data) {
-  if (!streaming_ || ended_) return false;
-  return WriteChunk("data: ", data, "\n\n");
+  if (!streaming_ || ended_ || broken_) return false;
+  AppendChunk("data: ", data, "\n\n");
+  if (batching_ && out_.size() < kMaxQueuedBytes) return true;
+  return Flush();
 }
 
 void HttpChatSink::EndStream() {
   if (!streaming_ || ended_) return;
   // The [DONE] event and the end of the chunked body leave in one send.
-  constexpr std::string_view kDone = "data: [DONE]\n\n";
   ended_ = true;
   if (broken_) return;
-  TakeHead();
-  AppendHex(kDone.size(), chunk_);
-  chunk_.append("\r\n");
-  chunk_.append(kDone);
-  chunk_.append("\r\n0\r\n\r\n");
-  broken_ = !connection_.WriteRaw(chunk_);
+  AppendChunk("", "data: [DONE]\n\n", "");
+  out_.append("0\r\n\r\n");
+  if (!batching_) Flush();
 }
 
 void HttpChatSink::Finish() {
-  if (!streaming_ || ended_) return;
-  ended_ = true;
-  if (broken_) return;
-  TakeHead();
-  chunk_.append("0\r\n\r\n");
-  broken_ = !connection_.WriteRaw(chunk_);
+  batching_ = false;
+  if (streaming_ && !ended_) {
+    ended_ = true;
+    out_.append("0\r\n\r\n");
+  }
+  Flush();
 }
 
-void HttpChatSink::TakeHead() {
-  chunk_.clear();
-  chunk_.swap(pending_head_);
+void HttpChatSink::BeginBatch() { batching_ = true; }
+
+bool HttpChatSink::EndBatch() {
+  batching_ = false;
+  return Flush();
 }
 
 bool HttpChatSink::ClientGone() { return broken_ || connection_.Gone(); }

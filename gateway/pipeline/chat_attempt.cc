@@ -21,6 +21,8 @@ ChatAttempt::ChatAttempt(ChatResponseSink& sink, bool stream, bool client_wants_
       observer_(observer) {}
 
 ChatAttempt::~ChatAttempt() {
+  // A client that stopped between bracketed reads without EndBodyRead: what is queued goes out.
+  if (batch_open_) sink_.EndBatch();
   if (client_started_ && observer_ != nullptr) observer_->OnStreamEnded();
 }
 
@@ -43,10 +45,37 @@ bool ChatAttempt::OnResponseStart(int http_status, const HeaderList& headers) {
 }
 
 bool ChatAttempt::OnBodyData(std::string_view data) {
-  if (relay_) {
-    relay_status_ = relay_->Feed(data);
-    return relay_status_.ok();
+  if (!relay_) return CollectBody(data);
+  if (!batch_open_) {
+    sink_.BeginBatch();
+    batch_open_ = true;
   }
+  relay_status_ = relay_->Feed(data);
+  // The batch is written when this call's bytes are processed, unless the upstream client
+  // brackets its reads (then at EndBodyRead); a stream that ended or failed writes at once.
+  if (!reads_bracketed_ || !relay_status_.ok() || relay_->done()) {
+    const bool written = FlushClient();
+    return written && relay_status_.ok();
+  }
+  return true;
+}
+
+bool ChatAttempt::EndBodyRead() { return FlushClient(); }
+
+bool ChatAttempt::FlushClient() {
+  if (!batch_open_) return !client_refused_;
+  batch_open_ = false;
+  // [DONE] leaves with the last events. The pipeline ends such a stream the same way once the
+  // upstream call returned (its EndStream then does nothing).
+  if (client_started_ && !client_refused_ && relay_ && relay_->done() &&
+      !relay_->upstream_error()) {
+    sink_.EndStream();
+  }
+  if (!sink_.EndBatch()) client_refused_ = true;
+  return !client_refused_;
+}
+
+bool ChatAttempt::CollectBody(std::string_view data) {
   size_t limit = success_status() ? limits_.max_json_bytes : limits_.max_error_bytes;
   if (body_.size() + data.size() > limit) {
     if (success_status()) {

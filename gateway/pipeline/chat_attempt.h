@@ -27,7 +27,9 @@ struct AttemptLimits {
 
 // One upstream call of a request: receives the response and relays a 200 stream to the client
 // event by event, or collects a JSON answer or an error body for the pipeline to judge (failover
-// is only possible while client_started() is false).
+// is only possible while client_started() is false). The events made of one OnBodyData call (or,
+// when the upstream client brackets its reads, of one upstream read) go to the client in one sink
+// batch, written as soon as those bytes are processed; [DONE] goes with the last of them.
 class ChatAttempt : public UpstreamHandler {
  public:
   // `stream_headers` is asked for the client's headers when the first event is about to go out.
@@ -40,6 +42,14 @@ class ChatAttempt : public UpstreamHandler {
 
   bool OnResponseStart(int http_status, const HeaderList& headers) override;
   bool OnBodyData(std::string_view data) override;
+  // For upstream clients that hand the bytes of one socket read on in several OnBodyData calls
+  // (one per chunk of a chunked body): BeginBodyReads, once before the body, promises that
+  // EndBodyRead follows the bytes of every read, before the client waits for more and when the
+  // body ended; the events of a read are then written in one piece at EndBodyRead instead of one
+  // write per chunk. EndBodyRead returns false when the client went away (abort the call).
+  // (Meant as UpstreamHandler members, with no-op defaults there, once the clients call them.)
+  void BeginBodyReads() { reads_bracketed_ = true; }
+  bool EndBodyRead();
 
   int http_status() const { return http_status_; }
   bool success_status() const { return http_status_ >= 200 && http_status_ < 300; }
@@ -68,6 +78,10 @@ class ChatAttempt : public UpstreamHandler {
 
  private:
   bool Relay(std::string_view data, RelayEventKind kind);
+  bool CollectBody(std::string_view data);
+  // Writes the open sink batch (with [DONE] when the stream is complete); false when the client
+  // is gone.
+  bool FlushClient();
 
   ChatResponseSink& sink_;
   const bool stream_;
@@ -83,6 +97,8 @@ class ChatAttempt : public UpstreamHandler {
   bool body_too_large_ = false;
   bool client_started_ = false;
   bool client_refused_ = false;
+  bool batch_open_ = false;
+  bool reads_bracketed_ = false;
   absl::Status relay_status_;
   std::optional<absl::Time> response_started_at_;
   std::optional<absl::Time> first_event_at_;

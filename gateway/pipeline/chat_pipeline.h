@@ -21,8 +21,14 @@ class ChatResponseSink {
   // One event's data (a chat.completion.chunk JSON, or an error object after a stream started).
   // Return false when the client is gone.
   virtual bool SendEvent(std::string_view data) = 0;
-  // The stream ended normally (an SSE sink writes "data: [DONE]").
+  // The stream ended normally (an SSE sink writes "data: [DONE]"). Later calls do nothing.
   virtual void EndStream() = 0;
+  // Optional batching: between BeginBatch and EndBatch, SendEvent and EndStream may only queue
+  // their bytes, and EndBatch writes all of them at once (one write and one client wake-up for
+  // the events of one upstream read). EndBatch returns false when the client is gone; the caller
+  // then stops as when SendEvent fails. Sinks whose writes are cheap keep these no-ops.
+  virtual void BeginBatch() {}
+  virtual bool EndBatch() { return true; }
   // True once the client went away. Polled every ~150 ms by the pipeline's watchdog thread while
   // the call runs, so a stalled upstream cannot keep a dead client's call alive: it must be
   // thread-safe and must not block.
