@@ -4,16 +4,21 @@ ASAN_BUILD_DIR ?= build-asan
 TSAN_BUILD_DIR ?= build-tsan
 # Sanitizer and fuzz builds: clang (libFuzzer), -O0 with line tables only (quick to build, readable
 # reports), no benchmarks. The ASan build also holds the fuzz targets (NEXUS_FUZZ=ON).
+# Every build folder made here is built from scratch at least once (CI: three of them, cold, on 2
+# cores), so unity batches and lld (see the top-level CMakeLists.txt); SPEED_FLAGS= turns them off.
+SPEED_FLAGS ?= -DNEXUS_UNITY_BUILD=ON -DNEXUS_LINKER=lld
 SAN_CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -gline-tables-only" \
-  "-DCMAKE_C_FLAGS_DEBUG=-O0 -gline-tables-only" -DNEXUS_BUILD_BENCHMARKS=OFF $(LAUNCHER)
+  "-DCMAKE_C_FLAGS_DEBUG=-O0 -gline-tables-only" -DNEXUS_BUILD_BENCHMARKS=OFF $(LAUNCHER) \
+  $(SPEED_FLAGS)
 # Seconds each fuzz target runs inside `make test`, and in `make fuzz`.
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_SECONDS ?= 600
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
-LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# ccache when present; `=`, not `:=`: looked up when a recipe runs, after `deps` installed it.
+LAUNCHER = $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # Cache hits across checkouts in different folders (CI clones afresh each run).
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
@@ -26,7 +31,8 @@ deps:
 	deploy/install-deps.sh all
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(LAUNCHER) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(LAUNCHER) $(SPEED_FLAGS) \
+	  $(CMAKE_FLAGS)
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)

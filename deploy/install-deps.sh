@@ -16,7 +16,7 @@ build_pkgs=(
   libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev libsodium-dev libabsl-dev
   nlohmann-json3-dev libpcre2-dev libssl-dev
   libgtest-dev libgmock-dev
-  clang libclang-rt-14-dev llvm
+  clang libclang-rt-14-dev llvm lld
 )
 test_pkgs=(
   sqlite3 curl procps python3 python3-yaml binutils chromium openssl
