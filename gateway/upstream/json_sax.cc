@@ -1,5 +1,6 @@
 #include "gateway/upstream/json_sax.h"
 
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -117,36 +118,36 @@ bool ReadEscape(const char*& p, const char* end, std::string& out) {
   return true;
 }
 
-// True when none of the eight bytes at p needs attention inside a JSON string.
-bool PlainWord(const char* p) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  uint64_t v;
-  std::memcpy(&v, p, sizeof(v));
-  const uint64_t quote = v ^ (kOnes * '"');
-  const uint64_t backslash = v ^ (kOnes * '\\');
-  // A byte is zero (or, for the control test, below 0x20) exactly when its high bit ends up set
-  // here; bytes >= 0x80 are caught by `v & kHigh` first, which keeps the subtractions exact.
-  const uint64_t special = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
-                           ((v - kOnes * 0x20) & ~v) | v;
-  return (special & kHigh) == 0;
-}
-
 }  // namespace
 
-bool ReadString(const char*& p, const char* end, std::string& out) {
-  out.clear();
-  ++p;  // the opening quote
+namespace {
+
+// Advances p to the next byte that needs attention inside a string (or to end): eight bytes at a
+// time, then one by one.
+inline void SkipPlain(const char*& p, const char* end) {
+  if constexpr (std::endian::native == std::endian::little) {
+    while (end - p >= 8) {
+      const uint64_t special = SpecialBytes(p);
+      if (special != 0) {
+        p += std::countr_zero(special) / 8;
+        return;
+      }
+      p += 8;
+    }
+  }
+  while (p < end) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return;
+    ++p;
+  }
+}
+
+// The rest of a string from the first backslash at p on, unescaped into `out` (which holds the
+// text before it).
+bool ReadEscapedRest(const char*& p, const char* end, std::string& out) {
   while (true) {
     const char* run = p;
-    // Eight bytes at a time while none is a quote, a backslash, a control or a non-ASCII byte
-    // (the common case: plain ASCII text).
-    while (end - p >= 8 && PlainWord(p)) p += 8;
-    while (p < end) {
-      const unsigned char c = static_cast<unsigned char>(*p);
-      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-      ++p;
-    }
+    SkipPlain(p, end);
     out.append(run, static_cast<size_t>(p - run));
     if (p == end) return false;
     const unsigned char c = static_cast<unsigned char>(*p);
@@ -168,6 +169,34 @@ bool ReadString(const char*& p, const char* end, std::string& out) {
   }
 }
 
+}  // namespace
+
+bool ReadStringSlow(const char*& p, const char* end, std::string& buffer, std::string_view* value) {
+  ++p;  // the opening quote
+  const char* const start = p;
+  // Checked in place; copied only when an escape must be decoded.
+  while (true) {
+    SkipPlain(p, end);
+    if (p == end) return false;
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '"') {
+      *value = std::string_view(start, static_cast<size_t>(p - start));
+      ++p;
+      return true;
+    }
+    if (c == '\\') break;
+    if (c < 0x20) return false;  // control characters must be escaped
+    const size_t length = Utf8Length(reinterpret_cast<const unsigned char*>(p),
+                                     reinterpret_cast<const unsigned char*>(end));
+    if (length == 0) return false;
+    p += length;
+  }
+  buffer.assign(start, static_cast<size_t>(p - start));
+  if (!ReadEscapedRest(p, end, buffer)) return false;
+  *value = buffer;
+  return true;
+}
+
 Number ReadNumber(const char*& p, const char* end) {
   Number n;
   const char* begin = p;
@@ -179,6 +208,12 @@ Number ReadNumber(const char*& p, const char* end) {
   if (*p == '0') {
     ++p;
   } else {
+    // Up to 19 digits always fit; beyond, each step is checked.
+    const char* const unchecked_end = end - p > 19 ? p + 19 : end;
+    while (p < unchecked_end && *p >= '0' && *p <= '9') {
+      value = value * 10 + static_cast<uint64_t>(*p - '0');
+      ++p;
+    }
     while (p < end && *p >= '0' && *p <= '9') {
       const uint64_t digit = static_cast<uint64_t>(*p - '0');
       if (value > (UINT64_MAX - digit) / 10) overflow = true;
@@ -220,15 +255,6 @@ Number ReadNumber(const char*& p, const char* end) {
   n.kind = NumberKind::kFloat;
   n.floating = d;
   return n;
-}
-
-bool ReadLiteral(const char*& p, const char* end, std::string_view literal) {
-  if (static_cast<size_t>(end - p) < literal.size() ||
-      std::memcmp(p, literal.data(), literal.size()) != 0) {
-    return false;
-  }
-  p += literal.size();
-  return true;
 }
 
 }  // namespace nexus::gateway::json_sax::internal

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string_view>
 
 #include "gateway/upstream/json_sax.h"
 
@@ -30,7 +31,7 @@ enum class Key : uint8_t {
   kFinishReason,
 };
 
-Key Classify(const std::string& k, ChoiceTextField field) {
+Key Classify(std::string_view k, ChoiceTextField field) {
   switch (k.size()) {
     case 4:
       if (k == "name") return Key::kFunctionText;
@@ -106,7 +107,7 @@ class Scanner {
   bool number_unsigned(uint64_t v) { return Number(static_cast<int64_t>(v)); }
   bool number_float(double v) { return Number(SaturatingInt64(v)); }
 
-  bool string(std::string& s) {
+  bool string(std::string_view s) {
     const Key slot = Slot();
     if (depth_ == 1 && slot == Key::kError) out_.has_error = true;
     if (depth_ == 3 && InChoice() && slot == Key::kFinishReason) out_.finished = true;
@@ -159,7 +160,7 @@ class Scanner {
     return true;
   }
 
-  bool key(std::string& k) {
+  bool key(std::string_view k) {
     key_ = Classify(k, field_);
     return true;
   }

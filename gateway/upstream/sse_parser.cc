@@ -1,5 +1,6 @@
 #include "gateway/upstream/sse_parser.h"
 
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,12 +10,18 @@ namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
-// Index of the first CR or LF at or after `from`, or npos.
+// Index of the first CR or LF at or after `from`, or npos. LF ends nearly every line, so it is
+// searched first and CR only in the line before it.
 size_t FindLineEnd(std::string_view s, size_t from) {
-  for (size_t i = from; i < s.size(); ++i) {
-    if (s[i] == '\n' || s[i] == '\r') return i;
+  const char* const begin = s.data() + from;
+  const size_t size = s.size() - from;
+  const void* lf = std::memchr(begin, '\n', size);
+  const size_t until =
+      lf == nullptr ? size : static_cast<size_t>(static_cast<const char*>(lf) - begin);
+  if (const void* cr = std::memchr(begin, '\r', until); cr != nullptr) {
+    return from + static_cast<size_t>(static_cast<const char*>(cr) - begin);
   }
-  return std::string_view::npos;
+  return lf == nullptr ? std::string_view::npos : from + until;
 }
 
 }  // namespace
@@ -37,14 +44,15 @@ absl::Status SseParser::Feed(std::string_view bytes) {
         status_ = absl::ResourceExhaustedError(
             absl::StrCat("event-stream line longer than ", limits_.max_line_bytes, " bytes"));
       }
-      return status_;
+      break;
     }
     absl::Status st;
     if (line_.empty()) {
-      st = ProcessLine(bytes.substr(pos, end - pos));
+      // The line lies in `bytes`: a data line may be dispatched from there without a copy.
+      st = ProcessLine(bytes.substr(pos, end - pos), /*in_input=*/true);
     } else {
       line_.append(bytes.substr(pos, end - pos));
-      st = ProcessLine(line_);
+      st = ProcessLine(line_, /*in_input=*/false);
       line_.clear();
     }
     pos = end + 1;
@@ -60,10 +68,15 @@ absl::Status SseParser::Feed(std::string_view bytes) {
       return status_;
     }
   }
+  // An event still open keeps its data past this call: copy what still points into `bytes`.
+  if (data_in_input_) {
+    data_.assign(data_view_);
+    data_in_input_ = false;
+  }
   return status_;
 }
 
-absl::Status SseParser::ProcessLine(std::string_view line) {
+absl::Status SseParser::ProcessLine(std::string_view line, bool in_input) {
   if (at_stream_start_) {
     at_stream_start_ = false;
     if (line.substr(0, kBom.size()) == kBom) line.remove_prefix(kBom.size());
@@ -82,10 +95,22 @@ absl::Status SseParser::ProcessLine(std::string_view line) {
     if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
   }
   if (field == "data") {
-    if (has_data_) data_.push_back('\n');
-    data_.append(value);
+    if (!has_data_ && in_input) {
+      // The first data line of an event: kept as a view until the event grows or outlives the
+      // input (the usual event is one data line and is dispatched straight from the input).
+      data_view_ = value;
+      data_in_input_ = true;
+    } else {
+      if (data_in_input_) {
+        data_.assign(data_view_);
+        data_in_input_ = false;
+      }
+      if (has_data_) data_.push_back('\n');
+      data_.append(value);
+    }
     has_data_ = true;
-    if (data_.size() > limits_.max_event_bytes) {
+    const size_t size = data_in_input_ ? data_view_.size() : data_.size();
+    if (size > limits_.max_event_bytes) {
       return absl::ResourceExhaustedError(
           absl::StrCat("event-stream event larger than ", limits_.max_event_bytes, " bytes"));
     }
@@ -104,7 +129,9 @@ absl::Status SseParser::Dispatch() {
     return absl::OkStatus();
   }
   ++events_dispatched_;
-  const bool go_on = on_event_(SseEvent{type_, data_, id_});
+  const std::string_view data = data_in_input_ ? data_view_ : std::string_view(data_);
+  data_in_input_ = false;
+  const bool go_on = on_event_(SseEvent{type_, data, id_});
   data_.clear();
   type_.clear();
   has_data_ = false;

@@ -48,14 +48,18 @@ class SseParser {
   size_t events_dispatched() const { return events_dispatched_; }
 
  private:
-  // Handles one complete line (without terminator).
-  absl::Status ProcessLine(std::string_view line);
+  // Handles one complete line (without terminator); `in_input` when it lies in the bytes of the
+  // current Feed call (not in line_).
+  absl::Status ProcessLine(std::string_view line, bool in_input);
   absl::Status Dispatch();
 
   EventCallback on_event_;
   SseParserLimits limits_;
   std::string line_;  // partial line carried between Feed calls
   std::string data_;
+  // The data of the event being read while it is one line of the current input (not copied).
+  std::string_view data_view_;
+  bool data_in_input_ = false;
   std::string type_;
   std::string id_;
   bool has_data_ = false;
