@@ -63,15 +63,14 @@ void AppendHex(size_t n, std::string& out) {
 
 }  // namespace
 
-void HttpChatSink::AppendChunk(std::string_view prefix, std::string_view payload,
-                               std::string_view suffix) {
-  // Chunk size, the SSE framing and the data in one buffer: one send for all of it.
-  AppendHex(prefix.size() + payload.size() + suffix.size(), out_);
-  out_.append("\r\n");
-  out_.append(prefix);
-  out_.append(payload);
-  out_.append(suffix);
-  out_.append("\r\n");
+void HttpChatSink::AppendEvent(std::string_view data) {
+  // One chunk of chunked encoding holding the SSE event: size line, "data: ", data, blank line.
+  constexpr std::string_view kPrefix = "data: ";
+  constexpr std::string_view kSuffix = "\n\n";
+  AppendHex(kPrefix.size() + data.size() + kSuffix.size(), out_);
+  out_.append("\r\ndata: ");
+  out_.append(data);
+  out_.append("\n\n\r\n");
 }
 
 bool HttpChatSink::Flush() {
@@ -82,7 +81,7 @@ bool HttpChatSink::Flush() {
 
 bool HttpChatSink::SendEvent(std::string_view data) {
   if (!streaming_ || ended_ || broken_) return false;
-  AppendChunk("data: ", data, "\n\n");
+  AppendEvent(data);
   if (batching_ && out_.size() < kMaxQueuedBytes) return true;
   return Flush();
 }
@@ -92,7 +91,7 @@ void HttpChatSink::EndStream() {
   // The [DONE] event and the end of the chunked body leave in one send.
   ended_ = true;
   if (broken_) return;
-  AppendChunk("", "data: [DONE]\n\n", "");
+  AppendEvent("[DONE]");
   out_.append("0\r\n\r\n");
   if (!batching_) Flush();
 }

@@ -40,8 +40,8 @@ class HttpChatSink : public ChatResponseSink {
   // A batch never holds more than this: beyond it the queued events are written at once.
   static constexpr size_t kMaxQueuedBytes = 256 << 10;
 
-  // Appends one chunked-encoding chunk of prefix + payload + suffix to out_.
-  void AppendChunk(std::string_view prefix, std::string_view payload, std::string_view suffix);
+  // Appends the event `data: <data>\n\n` to out_ as one chunk of the chunked body.
+  void AppendEvent(std::string_view data);
   // Writes out_ (one send) and empties it; false when the client is gone.
   bool Flush();
 
