@@ -1,0 +1,189 @@
+#include "gateway/io/fiber_scheduler.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "gateway/io/fiber.h"
+#include "gtest/gtest.h"
+
+namespace nexus::gateway::io {
+namespace {
+
+// Only a guard against a hang: a correct scheduler finishes each test in milliseconds.
+constexpr auto kHangGuard = std::chrono::seconds(30);
+
+struct SocketPair {
+  SocketPair() { EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0); }
+  ~SocketPair() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  int fds[2] = {-1, -1};
+};
+
+// Reads one byte, parking until it arrives.
+char ReadByte(int fd) {
+  char byte = 0;
+  while (::read(fd, &byte, 1) != 1) {
+    EXPECT_NE(WaitIo(fd, POLLIN, -1) & POLLIN, 0);
+  }
+  return byte;
+}
+
+void WriteByte(int fd, char byte) { ASSERT_EQ(::write(fd, &byte, 1), 1); }
+
+TEST(FiberSchedulerTest, RunsEveryPostedTaskBeforeShutdownReturns) {
+  std::atomic<int> done{0};
+  {
+    FiberScheduler scheduler(FiberSchedulerOptions{.threads = 2});
+    for (int i = 0; i < 1000; ++i) {
+      scheduler.Post([&done] {
+        EXPECT_TRUE(OnFiber());
+        done.fetch_add(1);
+      });
+    }
+    scheduler.Shutdown();
+    EXPECT_EQ(scheduler.live(), 0u);
+  }
+  EXPECT_EQ(done.load(), 1000);
+  EXPECT_FALSE(OnFiber());
+}
+
+TEST(FiberSchedulerTest, FibersOnOneThreadTakeTurnsWhileWaitingForSockets) {
+  // Ping-pong between two fibers on a single loop thread: if a wait blocked the thread instead of
+  // parking the fiber, the other fiber could never answer.
+  SocketPair a;
+  SocketPair b;
+  std::promise<std::vector<char>> seen;
+  FiberScheduler scheduler(FiberSchedulerOptions{.threads = 1});
+  scheduler.Post([&] {
+    std::vector<char> got;
+    for (char c = 'a'; c < 'a' + 20; ++c) {
+      WriteByte(a.fds[0], c);
+      got.push_back(ReadByte(b.fds[0]));
+    }
+    seen.set_value(got);
+  });
+  scheduler.Post([&] {
+    for (int i = 0; i < 20; ++i) WriteByte(b.fds[1], static_cast<char>(ReadByte(a.fds[1]) - 32));
+  });
+  auto result = seen.get_future();
+  ASSERT_EQ(result.wait_for(kHangGuard), std::future_status::ready);
+  std::vector<char> expected;
+  for (char c = 'A'; c < 'A' + 20; ++c) expected.push_back(c);
+  EXPECT_EQ(result.get(), expected);
+}
+
+TEST(FiberSchedulerTest, WaitEndsWithZeroWhenNothingArrivesInTime) {
+  SocketPair pair;
+  std::promise<short> result;
+  FiberScheduler scheduler(FiberSchedulerOptions{.threads = 1});
+  scheduler.Post([&] { result.set_value(WaitIo(pair.fds[0], POLLIN, 20)); });
+  auto future = result.get_future();
+  ASSERT_EQ(future.wait_for(kHangGuard), std::future_status::ready);
+  EXPECT_EQ(future.get(), 0);
+}
+
+TEST(FiberSchedulerTest, WaitSeesDataWrittenByAnotherThreadAndPeerHangUp) {
+  SocketPair pair;
+  std::promise<short> first;
+  std::promise<short> second;
+  FiberScheduler scheduler(FiberSchedulerOptions{.threads = 1});
+  scheduler.Post([&] {
+    first.set_value(WaitIo(pair.fds[0], POLLIN, -1));
+    char buffer[8];
+    EXPECT_EQ(::read(pair.fds[0], buffer, sizeof(buffer)), 1);
+    second.set_value(WaitIo(pair.fds[0], POLLIN, -1));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  WriteByte(pair.fds[1], 'x');
+  auto first_result = first.get_future();
+  ASSERT_EQ(first_result.wait_for(kHangGuard), std::future_status::ready);
+  EXPECT_NE(first_result.get() & POLLIN, 0);
+  ::shutdown(pair.fds[1], SHUT_RDWR);
+  auto second_result = second.get_future();
+  ASSERT_EQ(second_result.wait_for(kHangGuard), std::future_status::ready);
+  EXPECT_NE(second_result.get() & (POLLIN | POLLHUP | POLLRDHUP), 0);
+}
+
+TEST(FiberSchedulerTest, BlockingCallRunsElsewhereWhileTheLoopGoesOn) {
+  // The first fiber blocks on a future only the second fiber (same loop thread) fulfils.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<bool> finished;
+  FiberScheduler scheduler(FiberSchedulerOptions{.threads = 1});
+  scheduler.Post([&] {
+    bool ran_off_fiber = false;
+    RunBlocking([&] {
+      ran_off_fiber = !OnFiber();
+      released.wait();
+    });
+    EXPECT_TRUE(OnFiber());
+    finished.set_value(ran_off_fiber);
+  });
+  scheduler.Post([&] { release.set_value(); });
+  auto result = finished.get_future();
+  ASSERT_EQ(result.wait_for(kHangGuard), std::future_status::ready);
+  EXPECT_TRUE(result.get());
+}
+
+TEST(FiberSchedulerTest, LocalSlotBelongsToEachFiber) {
+  SocketPair a;
+  SocketPair b;
+  std::promise<void*> first;
+  std::promise<void*> second;
+  int first_value = 1;
+  int second_value = 2;
+  FiberScheduler scheduler(FiberSchedulerOptions{.threads = 1});
+  scheduler.Post([&] {
+    FiberLocalSlot() = &first_value;
+    WriteByte(b.fds[1], 'g');
+    ReadByte(a.fds[0]);  // parked while the other fiber sets its own slot
+    first.set_value(FiberLocalSlot());
+  });
+  scheduler.Post([&] {
+    FiberLocalSlot() = &second_value;
+    ReadByte(b.fds[0]);
+    WriteByte(a.fds[1], 'x');
+    second.set_value(FiberLocalSlot());
+  });
+  auto first_result = first.get_future();
+  auto second_result = second.get_future();
+  ASSERT_EQ(first_result.wait_for(kHangGuard), std::future_status::ready);
+  ASSERT_EQ(second_result.wait_for(kHangGuard), std::future_status::ready);
+  EXPECT_EQ(first_result.get(), &first_value);
+  EXPECT_EQ(second_result.get(), &second_value);
+}
+
+TEST(FiberSchedulerTest, ATaskThatThrowsDoesNotStopTheLoop) {
+  std::promise<void> later;
+  FiberScheduler scheduler(FiberSchedulerOptions{.threads = 1});
+  scheduler.Post([] { throw std::runtime_error("boom"); });
+  scheduler.Post([&] { later.set_value(); });
+  EXPECT_EQ(later.get_future().wait_for(kHangGuard), std::future_status::ready);
+}
+
+TEST(FiberSchedulerTest, OffAFiberEveryCallSimplyBlocks) {
+  SocketPair pair;
+  WriteByte(pair.fds[1], 'x');
+  EXPECT_NE(WaitIo(pair.fds[0], POLLIN, -1) & POLLIN, 0);
+  EXPECT_EQ(WaitIo(pair.fds[1], POLLIN, 0), 0);
+  bool ran = false;
+  RunBlocking([&] { ran = true; });
+  EXPECT_TRUE(ran);
+  int value = 7;
+  FiberLocalSlot() = &value;
+  EXPECT_EQ(FiberLocalSlot(), &value);
+  FiberLocalSlot() = nullptr;
+}
+
+}  // namespace
+}  // namespace nexus::gateway::io
