@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "gateway/io/fiber.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway::admin {
@@ -56,8 +57,9 @@ std::string_view BearerToken(std::string_view authorization) {
 void RegisterAdminRoutes(httplib::Server& server, AdminApi& api,
                          AdminAuthenticator& authenticator) {
   const char* pattern = R"(/api/admin/.*)";
+  // Admin calls wait on the registry and stats over gRPC: off the connection fiber.
   auto handler = [&api, &authenticator](const httplib::Request& req, httplib::Response& res) {
-    Dispatch(api, authenticator, req, res);
+    io::RunBlocking([&] { Dispatch(api, authenticator, req, res); });
   };
   server.Get(pattern, handler);
   server.Post(pattern, handler);

@@ -12,7 +12,9 @@
 #include "gateway/auth/caching_admin_authenticator.h"
 #include "gateway/auth/caching_key_resolver.h"
 #include "gateway/auth/failed_auth_throttle.h"
+#include "gateway/auth/grpc_registry_client.h"
 #include "gateway/auth/local_rate_limiter.h"
+#include "gateway/auth/offloading_registry_client.h"
 #include "gateway/auth/registry_route_table.h"
 #include "gateway/auth/registry_watcher.h"
 #include "gateway/http/gateway_metrics.h"
@@ -96,10 +98,13 @@ absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p)
   p.stats = stats::v1::Stats::NewStub(*stats_channel);
   CachingKeyResolverOptions key_options;
   key_options.max_staleness = settings.key_staleness;
-  p.keys = std::make_unique<CachingKeyResolver>(p.registry, p.clock, key_options);
-  p.routes = std::make_unique<RegistryRouteTable>(p.registry);
-  p.admin = std::make_unique<CachingAdminAuthenticator>(p.registry, p.clock);
-  p.watcher = std::make_unique<RegistryWatcher>(p.registry);
+  // Cache misses wait for the registry off the connection fibers.
+  auto registry_client =
+      std::make_shared<OffloadingRegistryClient>(std::make_shared<GrpcRegistryClient>(p.registry));
+  p.keys = std::make_unique<CachingKeyResolver>(registry_client, p.clock, key_options);
+  p.routes = std::make_unique<RegistryRouteTable>(registry_client);
+  p.admin = std::make_unique<CachingAdminAuthenticator>(registry_client, p.clock);
+  p.watcher = std::make_unique<RegistryWatcher>(registry_client);
   p.watcher->AddListener(p.keys.get());
   p.watcher->AddListener(p.routes.get());
   p.watcher->AddListener(p.admin.get());
@@ -215,6 +220,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(const GatewaySetti
   server_options.host = settings.listen_host;
   server_options.port = settings.listen_port;
   server_options.max_workers = settings.worker_threads;
+  server_options.io_model = settings.io_fibers ? http::IoModel::kFibers : http::IoModel::kThreads;
+  server_options.io_threads = settings.io_threads;
   server_options.max_body_bytes = settings.max_body_bytes;
   server_options.head_limits.timeout_ms =
       absl::ToInt64Milliseconds(settings.security.header_timeout);

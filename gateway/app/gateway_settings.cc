@@ -9,7 +9,7 @@
 namespace nexus::gateway {
 namespace {
 
-const std::array<config::SettingSpec, 15> kSpecs = {{
+const std::array<config::SettingSpec, 17> kSpecs = {{
     {"listen", "NEXUS_GATEWAY_LISTEN", "127.0.0.1:8001", "HTTP listen address (host:port)"},
     {"registry_addr", "NEXUS_REGISTRY_ADDR", "127.0.0.1:50051", "registry gRPC address"},
     {"stats_addr", "NEXUS_STATS_ADDR", "127.0.0.1:50052", "stats gRPC address"},
@@ -17,6 +17,10 @@ const std::array<config::SettingSpec, 15> kSpecs = {{
     {"web_root", "NEXUS_WEB_ROOT", "", "directory of the web console; empty serves none"},
     {"worker_threads", "NEXUS_GATEWAY_WORKERS", "1024",
      "most connections served at once (each open connection and stream holds one); beyond, 503"},
+    {"io_model", "NEXUS_GATEWAY_IO_MODEL", "fibers",
+     "fibers (connections on one epoll event loop per CPU) or threads (a thread per connection)"},
+    {"io_threads", "NEXUS_GATEWAY_IO_THREADS", "0",
+     "event-loop threads for io_model=fibers; 0 = one per CPU the process may run on"},
     {"max_body_bytes", "NEXUS_GATEWAY_MAX_BODY_BYTES", "4194304", "largest request body"},
     {"client_read_timeout", "NEXUS_GATEWAY_READ_TIMEOUT", "30s",
      "longest silence while reading a client request (slow-loris bound)"},
@@ -65,6 +69,13 @@ absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config) {
   s.data_dir = config.GetString("data_dir");
   s.web_root = config.GetString("web_root");
   s.worker_threads = static_cast<size_t>(config.GetInt("worker_threads", 4, 100000));
+  const std::string io_model = config.GetString("io_model");
+  if (io_model == "fibers" || io_model == "threads") {
+    s.io_fibers = io_model == "fibers";
+  } else {
+    config.AddError("io_model", "must be fibers or threads");
+  }
+  s.io_threads = static_cast<size_t>(config.GetInt("io_threads", 0, 256));
   s.max_body_bytes = static_cast<size_t>(config.GetInt("max_body_bytes", 1024, 1LL << 30));
   s.client_read_timeout =
       config.GetDuration("client_read_timeout", absl::Milliseconds(100), absl::Hours(1));

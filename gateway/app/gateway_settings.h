@@ -24,6 +24,9 @@ struct GatewaySettings {
   // The console's static files; empty serves no console.
   std::string web_root;
   size_t worker_threads = 1024;
+  // Connections on fibers (one event loop per CPU, or io_threads) instead of a thread each.
+  bool io_fibers = true;
+  size_t io_threads = 0;
   size_t max_body_bytes = 4 << 20;
   absl::Duration client_read_timeout = absl::Seconds(30);
   absl::Duration upstream_connect_timeout = absl::Seconds(10);

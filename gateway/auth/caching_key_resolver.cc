@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/auth/grpc_registry_client.h"
+#include "gateway/io/fiber.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway {
@@ -91,7 +92,13 @@ absl::StatusOr<std::shared_ptr<const ResolvedKey>> CachingKeyResolver::Resolve(
   }
   if (const auto flight = shard.flights.find(digest); flight != shard.flights.end()) {
     std::shared_ptr<Flight> joined = flight->second;
-    shard.flight_done.wait(lock, [&] { return joined->done; });
+    lock.unlock();
+    // Waited for off the connection fiber: the flight's owner may be another fiber of this very
+    // event loop, which could never finish while the loop thread sat in this wait.
+    io::RunBlocking([&] {
+      std::unique_lock wait_lock(shard.mutex);
+      shard.flight_done.wait(wait_lock, [&] { return joined->done; });
+    });
     return joined->result;
   }
 

@@ -11,15 +11,17 @@
 #include <chrono>
 #include <cstring>
 
+#include "gateway/io/fiber.h"
+
 namespace nexus::gateway::http {
 namespace {
 
-// The per-thread pointer behind ClientConnection::Current(). Worker threads serve one connection
-// at a time, so a thread-local is exact (see the class comment for why it is needed at all).
-ClientConnection*& CurrentSlot() {
-  thread_local ClientConnection* current = nullptr;
-  return current;
+// The pointer behind ClientConnection::Current(): per connection fiber (a loop thread runs many
+// connections, so a thread-local would hand one connection's pointer to another).
+ClientConnection* CurrentConnection() {
+  return static_cast<ClientConnection*>(io::FiberLocalSlot());
 }
+void SetCurrentConnection(ClientConnection* connection) { io::FiberLocalSlot() = connection; }
 
 void AddressOf(const sockaddr_storage& address, std::string& ip, int& port) {
   char text[INET6_ADDRSTRLEN] = {};
@@ -59,23 +61,18 @@ ClientConnection::ClientConnection(int socket, ConnectionTimeouts timeouts,
                                    RequestHeadLimits head_limits)
     : socket_(socket), timeouts_(timeouts), head_limits_(head_limits) {}
 
-ClientConnection* ClientConnection::Current() { return CurrentSlot(); }
+ClientConnection* ClientConnection::Current() { return CurrentConnection(); }
 
 CurrentConnectionScope::CurrentConnectionScope(ClientConnection* connection)
-    : previous_(CurrentSlot()) {
-  CurrentSlot() = connection;
+    : previous_(CurrentConnection()) {
+  SetCurrentConnection(connection);
 }
 
-CurrentConnectionScope::~CurrentConnectionScope() { CurrentSlot() = previous_; }
+CurrentConnectionScope::~CurrentConnectionScope() { SetCurrentConnection(previous_); }
 
 bool ClientConnection::WaitFor(short events, time_t sec, time_t usec) const {
-  pollfd fd{socket_, events, 0};
-  int timeout = ToMillis(sec, usec);
-  while (true) {
-    int ready = ::poll(&fd, 1, timeout);
-    if (ready < 0 && errno == EINTR) continue;
-    return ready > 0 && !(fd.revents & (POLLERR | POLLNVAL));
-  }
+  const short ready = io::WaitIo(socket_, events, ToMillis(sec, usec));
+  return ready != 0 && !(ready & (POLLERR | POLLNVAL));
 }
 
 bool ClientConnection::is_readable() const {
@@ -220,10 +217,8 @@ bool ClientConnection::WaitForRequest(time_t timeout_sec, const std::atomic<bool
   if (buffer_begin_ < buffer_end_) return true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
   while (!stop.load()) {
-    pollfd fd{socket_, POLLIN, 0};
-    int ready = ::poll(&fd, 1, 100);
-    if (ready < 0 && errno != EINTR) return false;
-    if (ready > 0) return !(fd.revents & (POLLERR | POLLNVAL));
+    const short ready = io::WaitIo(socket_, POLLIN, 100);
+    if (ready != 0) return !(ready & (POLLERR | POLLNVAL));
     if (std::chrono::steady_clock::now() >= deadline) return false;
   }
   return false;

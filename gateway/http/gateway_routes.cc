@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/http/client_connection.h"
 #include "gateway/http/http_chat_sink.h"
+#include "gateway/io/fiber.h"
 #include "gateway/pipeline/admission.h"
 #include "gateway/pipeline/openai_error.h"
 #include "gateway/pipeline/request_id.h"
@@ -110,7 +111,8 @@ void RegisterOperationalRoutes(httplib::Server& server, const GatewayEndpoints& 
   if (endpoints.readiness) {
     server.Get("/readyz",
                [ready = endpoints.readiness](const httplib::Request&, httplib::Response& res) {
-                 absl::Status status = ready();
+                 absl::Status status;
+                 io::RunBlocking([&] { status = ready(); });
                  if (status.ok()) {
                    res.set_content(R"({"status":"ready"})", kJson);
                  } else {
@@ -206,7 +208,9 @@ void RegisterGatewayRoutes(httplib::Server& server, const GatewayEndpoints& endp
         return;
       }
       connection->TakeOver();
-      ws(connection->socket(), req);
+      // A playground session blocks in its own socket calls for as long as it is open, and
+      // other threads write to it: it keeps a thread of its own.
+      io::RunBlocking([&] { ws(connection->socket(), req); });
     });
   }
 }

@@ -109,6 +109,35 @@ void BoundedWorkerPool::shutdown() {
   for (std::thread& thread : threads) thread.join();
 }
 
+FiberConnectionQueue::FiberConnectionQueue(size_t max_connections, size_t io_threads,
+                                           std::shared_ptr<PoolStats> stats,
+                                           std::function<void(std::function<void()>)> reject)
+    : max_connections_(max_connections),
+      stats_(std::move(stats)),
+      reject_(std::move(reject)),
+      scheduler_(io::FiberSchedulerOptions{.threads = io_threads}) {
+  stats_->max_workers = static_cast<int64_t>(max_connections);
+  stats_->threads = static_cast<int64_t>(scheduler_.threads());
+}
+
+FiberConnectionQueue::~FiberConnectionQueue() { shutdown(); }
+
+void FiberConnectionQueue::enqueue(std::function<void()> fn) {
+  // Only the accepting thread enqueues, so the check and the post cannot race each other.
+  if (scheduler_.live() >= max_connections_) {
+    stats_->rejected.fetch_add(1);
+    reject_(std::move(fn));
+    return;
+  }
+  scheduler_.Post([this, fn = std::move(fn)] {
+    stats_->busy.fetch_add(1);
+    fn();
+    stats_->busy.fetch_sub(1);
+  });
+}
+
+void FiberConnectionQueue::shutdown() { scheduler_.Shutdown(); }
+
 GatewayHttpServer::GatewayHttpServer(ServerOptions options)
     : options_(std::move(options)), pool_stats_(std::make_shared<PoolStats>()) {
   set_socket_options(GatewaySocketOptions);
@@ -122,11 +151,16 @@ GatewayHttpServer::GatewayHttpServer(ServerOptions options)
   // closed listening socket waking a blocked accept().
   set_idle_interval(0, 100000);
   new_task_queue = [this]() -> httplib::TaskQueue* {
-    return new BoundedWorkerPool(options_.max_workers, pool_stats_, [](std::function<void()> task) {
+    auto reject = [](std::function<void()> task) {
       rejecting = true;
       task();
       rejecting = false;
-    });
+    };
+    if (options_.io_model == IoModel::kFibers) {
+      return new FiberConnectionQueue(options_.max_workers, options_.io_threads, pool_stats_,
+                                      reject);
+    }
+    return new BoundedWorkerPool(options_.max_workers, pool_stats_, reject);
   };
 }
 

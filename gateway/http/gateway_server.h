@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "gateway/http/client_connection.h"
+#include "gateway/io/fiber_scheduler.h"
 
 namespace nexus::gateway::http {
 
@@ -58,9 +59,40 @@ class BoundedWorkerPool : public httplib::TaskQueue {
   bool shutting_down_ = false;
 };
 
+// cpp-httplib's task queue that serves each accepted connection on a fiber of a FiberScheduler
+// (see gateway/io/fiber.h), with the same hard cap and immediate rejection as BoundedWorkerPool.
+class FiberConnectionQueue : public httplib::TaskQueue {
+ public:
+  FiberConnectionQueue(size_t max_connections, size_t io_threads, std::shared_ptr<PoolStats> stats,
+                       std::function<void(std::function<void()>)> reject);
+  ~FiberConnectionQueue() override;
+
+  void enqueue(std::function<void()> fn) override;
+  // Lets every connection finish, then stops the event loops.
+  void shutdown() override;
+
+ private:
+  const size_t max_connections_;
+  std::shared_ptr<PoolStats> stats_;
+  std::function<void(std::function<void()>)> reject_;
+  io::FiberScheduler scheduler_;
+};
+
+// How accepted connections are served.
+enum class IoModel {
+  // Fibers on one epoll event loop per CPU: no thread switch per request (the default).
+  kFibers,
+  // One thread per connection (BoundedWorkerPool).
+  kThreads,
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8001;
+  IoModel io_model = IoModel::kFibers;
+  // Event-loop threads for kFibers; 0 = one per CPU the process may run on.
+  size_t io_threads = 0;
+  // Connections served at once (threads or fibers); beyond it, 503 at once.
   size_t max_workers = 1024;
   int listen_backlog = 1024;
   ConnectionTimeouts timeouts;

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "gateway/io/fiber.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway {
@@ -27,9 +28,8 @@ constexpr size_t kBufferBytes = 16 << 10;
 constexpr size_t kMaxLine = 8 << 10;
 constexpr size_t kMaxHead = 64 << 10;
 
-timeval SocketTimeout(absl::Duration d) {
-  const int64_t us = std::max<int64_t>(absl::ToInt64Microseconds(d), 1000);
-  return timeval{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+int TimeoutMillis(absl::Duration d) {
+  return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 1, 24 * 3600 * 1000));
 }
 
 std::string_view Trim(std::string_view s) { return Sv(absl::StripAsciiWhitespace(Av(s))); }
@@ -46,33 +46,35 @@ bool HasToken(std::string_view value, std::string_view token) {
 Http1Error ConnectWithin(int fd, const addrinfo& address, absl::Duration timeout) {
   if (::connect(fd, address.ai_addr, address.ai_addrlen) == 0) return Http1Error::kNone;
   if (errno != EINPROGRESS) return Http1Error::kConnect;
-  pollfd p{fd, POLLOUT, 0};
-  const int ms = static_cast<int>(
-      std::clamp<int64_t>(absl::ToInt64Milliseconds(timeout), 1, 24 * 3600 * 1000));
-  int ready;
-  do {
-    ready = ::poll(&p, 1, ms);
-  } while (ready < 0 && errno == EINTR);
+  const short ready = io::WaitIo(fd, POLLOUT, TimeoutMillis(timeout));
   if (ready == 0) return Http1Error::kConnectTimeout;
   int error = 0;
   socklen_t length = sizeof(error);
-  if (ready < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
     return Http1Error::kConnect;
   }
   return Http1Error::kNone;
 }
 
-void ConfigureConnected(int fd, const Http1Timeouts& timeouts) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+void ConfigureConnected(int fd) {
   int on = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-  // Blocking reads and writes bounded by the socket itself: no poll before each call.
-  const timeval read = SocketTimeout(timeouts.read);
-  const timeval write = SocketTimeout(timeouts.write);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &read, sizeof(read));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &write, sizeof(write));
+}
+
+// Resolves `address`: an IP literal at once, a host name off the connection fiber (the resolver
+// blocks).
+int Resolve(const std::string& address, int port, addrinfo** found) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+  const std::string service = std::to_string(port);
+  int rc = ::getaddrinfo(address.c_str(), service.c_str(), &hints, found);
+  if (rc != EAI_NONAME) return rc;
+  hints.ai_flags = AI_NUMERICSERV;
+  io::RunBlocking([&] { rc = ::getaddrinfo(address.c_str(), service.c_str(), &hints, found); });
+  return rc;
 }
 
 }  // namespace
@@ -81,15 +83,9 @@ std::unique_ptr<Http1Connection> Http1Connection::Connect(const std::string& add
                                                           const Http1Timeouts& timeouts,
                                                           const std::function<void(int)>& on_socket,
                                                           Http1Error* error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
   addrinfo* found = nullptr;
   *error = Http1Error::kConnect;
-  if (::getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
-    return nullptr;
-  }
+  if (Resolve(address, port, &found) != 0) return nullptr;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
@@ -99,15 +95,30 @@ std::unique_ptr<Http1Connection> Http1Connection::Connect(const std::string& add
       ::close(fd);
       continue;
     }
-    ConfigureConnected(fd, timeouts);
+    ConfigureConnected(fd);
     ::freeaddrinfo(found);
-    return std::unique_ptr<Http1Connection>(new Http1Connection(fd));
+    return std::unique_ptr<Http1Connection>(new Http1Connection(fd, timeouts));
   }
   ::freeaddrinfo(found);
   return nullptr;
 }
 
-Http1Connection::Http1Connection(int socket) : socket_(socket), buffer_(kBufferBytes, '\0') {}
+Http1Connection::Http1Connection(int socket, const Http1Timeouts& timeouts)
+    : socket_(socket),
+      read_timeout_ms_(TimeoutMillis(timeouts.read)),
+      write_timeout_ms_(TimeoutMillis(timeouts.write)),
+      buffer_(kBufferBytes, '\0') {}
+
+ssize_t Http1Connection::Receive(char* data, size_t size) {
+  while (true) {
+    ssize_t n = ::recv(socket_, data, size, MSG_DONTWAIT);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    // Silent for the whole read timeout: the exchange fails.
+    if (io::WaitIo(socket_, POLLIN, read_timeout_ms_) == 0) return -1;
+  }
+}
 
 Http1Connection::~Http1Connection() { ::close(socket_); }
 
@@ -122,10 +133,12 @@ bool Http1Connection::SendRequest(std::string_view head, std::string_view body) 
     msghdr message{};
     message.msg_iov = next;
     message.msg_iovlen = static_cast<size_t>(count);
-    ssize_t n = ::sendmsg(socket_, &message, MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(socket_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return false;  // broken, or SO_SNDTIMEO passed
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return false;               // broken
+      if (io::WaitIo(socket_, POLLOUT, write_timeout_ms_) == 0) return false;  // timed out
+      continue;
     }
     auto sent = static_cast<size_t>(n);
     while (count > 0 && sent >= next->iov_len) {
@@ -151,13 +164,12 @@ bool Http1Connection::Fill() {
     if (end_ == buffer_.size()) return false;
   }
   while (true) {
-    ssize_t n = ::recv(socket_, buffer_.data() + end_, buffer_.size() - end_, 0);
+    ssize_t n = Receive(buffer_.data() + end_, buffer_.size() - end_);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
       return true;
     }
-    if (n < 0 && errno == EINTR) continue;
-    return false;  // closed, broken, or silent for the read timeout (SO_RCVTIMEO)
+    return false;  // closed, broken, or silent for the read timeout
   }
 }
 
@@ -261,10 +273,7 @@ bool Http1Connection::ReadUntilClose(UpstreamHandler& handler, bool* stopped) {
   while (true) {
     if (begin_ == end_) {
       begin_ = end_ = 0;
-      ssize_t n;
-      do {
-        n = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
-      } while (n < 0 && errno == EINTR);
+      const ssize_t n = Receive(buffer_.data(), buffer_.size());
       if (n == 0) return true;
       if (n < 0) return false;
       end_ = static_cast<size_t>(n);
@@ -284,6 +293,11 @@ Http1Outcome Http1Connection::Exchange(std::string_view head, std::string_view b
   begin_ = end_ = 0;
   if (!SendRequest(head, body)) {
     out.error = Http1Error::kWrite;
+    return out;
+  }
+  // The answer cannot be there yet: wait before the first read instead of reading in vain.
+  if (io::OnFiber() && io::WaitIo(socket_, POLLIN, read_timeout_ms_) == 0) {
+    out.error = Http1Error::kRead;  // silent for the whole read timeout
     return out;
   }
   HeaderList headers;

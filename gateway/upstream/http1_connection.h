@@ -1,6 +1,8 @@
 #ifndef NEXUS_GATEWAY_UPSTREAM_HTTP1_CONNECTION_H_
 #define NEXUS_GATEWAY_UPSTREAM_HTTP1_CONNECTION_H_
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -24,9 +26,9 @@ enum class Http1Error {
 
 struct Http1Timeouts {
   absl::Duration connect = absl::Seconds(10);
-  // Longest silence while waiting for response bytes (SO_RCVTIMEO).
+  // Longest silence while waiting for response bytes.
   absl::Duration read = absl::Seconds(300);
-  // Longest wait for the socket to take request bytes (SO_SNDTIMEO).
+  // Longest wait for the socket to take request bytes.
   absl::Duration write = absl::Seconds(60);
 };
 
@@ -41,7 +43,8 @@ struct Http1Outcome {
 
 // One plain-HTTP/1.1 connection to an upstream, written for the proxy's hot path: the request
 // head and body leave in one system call, the response is read straight from the socket into one
-// reused buffer (no poll before reads: the socket's own timeouts bound silences), and a chunked
+// reused buffer (read first, wait only when nothing is there; on a connection fiber the wait
+// parks the fiber, see gateway/io/fiber.h), and a chunked
 // or length-delimited body is handed to the handler as it arrives, never buffered whole. HTTPS
 // connections use cpp-httplib instead (see HttplibUpstreamClient). Not thread-safe, except
 // Shutdown, which another thread may call to abort a blocked exchange.
@@ -69,7 +72,11 @@ class Http1Connection {
   int socket() const { return socket_; }
 
  private:
-  explicit Http1Connection(int socket);
+  Http1Connection(int socket, const Http1Timeouts& timeouts);
+
+  // recv(2) that waits (parking a connection fiber) up to the read timeout; -1 on error or
+  // timeout.
+  ssize_t Receive(char* data, size_t size);
 
   bool SendRequest(std::string_view head, std::string_view body);
   // Reads more bytes into the buffer; false on EOF, error or timeout.
@@ -84,6 +91,8 @@ class Http1Connection {
   bool ReadUntilClose(UpstreamHandler& handler, bool* stopped);
 
   int socket_;
+  int read_timeout_ms_;
+  int write_timeout_ms_;
   std::string buffer_;
   size_t begin_ = 0;
   size_t end_ = 0;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gateway/io/fiber.h"
 #include "gateway/upstream/http1_connection.h"
 
 namespace nexus::gateway {
@@ -280,7 +281,9 @@ HttplibUpstreamClient::Exchange HttplibUpstreamClient::Run(Connection& connectio
   };
   cancel.SetAbortAction([&connection] { connection.watch.Shutdown(); });
   httplib::Response res;
-  ex.ok = connection.client->send(req, res, ex.error);
+  // cpp-httplib's client blocks in its own socket calls: off the connection fiber, so the loop
+  // keeps serving other connections meanwhile.
+  io::RunBlocking([&] { ex.ok = connection.client->send(req, res, ex.error); });
   cancel.SetAbortAction(nullptr);
   if (ex.ok && !ex.started) {  // httplib skips the response handler for 204 and HEAD
     ex.started = true;
