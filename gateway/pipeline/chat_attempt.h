@@ -47,9 +47,8 @@ class ChatAttempt : public UpstreamHandler {
   // EndBodyRead follows the bytes of every read, before the client waits for more and when the
   // body ended; the events of a read are then written in one piece at EndBodyRead instead of one
   // write per chunk. EndBodyRead returns false when the client went away (abort the call).
-  // (Meant as UpstreamHandler members, with no-op defaults there, once the clients call them.)
-  void BeginBodyReads() { reads_bracketed_ = true; }
-  bool EndBodyRead();
+  void BeginBodyReads() override { reads_bracketed_ = true; }
+  bool EndBodyRead() override;
 
   int http_status() const { return http_status_; }
   bool success_status() const { return http_status_ >= 200 && http_status_ < 300; }

@@ -115,6 +115,12 @@ ssize_t Http1Connection::Receive(char* data, size_t size) {
     if (n >= 0) return n;
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    // Nothing more to read now: what the body's reads so far made leaves before the wait (one
+    // client write per burst of upstream bytes, and no event ever waits for later ones).
+    if (body_reads_ != nullptr && !body_reads_->EndBodyRead()) {
+      body_stopped_ = true;
+      return -1;
+    }
     // Silent for the whole read timeout: the exchange fails.
     if (io::WaitIo(socket_, POLLIN, read_timeout_ms_) == 0) return -1;
   }
@@ -317,7 +323,10 @@ Http1Outcome Http1Connection::Exchange(std::string_view head, std::string_view b
   bool stopped = false;
   bool complete = true;
   bool framed = true;
+  body_stopped_ = false;
   if (!no_body) {
+    handler.BeginBodyReads();
+    body_reads_ = &handler;
     if (chunked) {
       complete = ReadChunkedBody(handler, &stopped);
     } else if (length >= 0) {
@@ -326,7 +335,13 @@ Http1Outcome Http1Connection::Exchange(std::string_view head, std::string_view b
       framed = false;
       complete = ReadUntilClose(handler, &stopped);
     }
+    body_reads_ = nullptr;
+    if (complete && !handler.EndBodyRead()) {
+      complete = false;
+      stopped = true;
+    }
   }
+  stopped = stopped || body_stopped_;
   if (!complete) {
     out.error = stopped ? Http1Error::kStopped : Http1Error::kRead;
     return out;

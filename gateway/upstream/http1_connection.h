@@ -94,6 +94,9 @@ class Http1Connection {
   int read_timeout_ms_;
   int write_timeout_ms_;
   std::string buffer_;
+  // While a body is read: told before every wait for more bytes that those so far were handed on.
+  UpstreamHandler* body_reads_ = nullptr;
+  bool body_stopped_ = false;
   size_t begin_ = 0;
   size_t end_ = 0;
 };

@@ -123,6 +123,8 @@ class HttplibUpstreamClient::ActivityTracker : public UpstreamHandler {
   ActivityTracker(UpstreamHandler& inner, Exchange& ex) : inner_(inner), ex_(ex) {}
   bool OnResponseStart(int http_status, const HeaderList& headers) override;
   bool OnBodyData(std::string_view data) override;
+  void BeginBodyReads() override { inner_.BeginBodyReads(); }
+  bool EndBodyRead() override { return inner_.EndBodyRead(); }
 
  private:
   UpstreamHandler& inner_;

@@ -36,6 +36,13 @@ class UpstreamHandler {
   virtual bool OnResponseStart(int http_status, const HeaderList& headers) = 0;
   // Body bytes as they arrive, never buffered whole. Return false to abort the call.
   virtual bool OnBodyData(std::string_view data) = 0;
+  // Optional, for clients that hand the bytes of one socket read on in several OnBodyData calls
+  // (one per chunk of a chunked body): BeginBodyReads once before the body promises that
+  // EndBodyRead follows the bytes of every read, before the client reads again and when the body
+  // ended. A handler may hold what it makes of OnBodyData until then (one client write per
+  // upstream read). EndBodyRead returns false to abort the call.
+  virtual void BeginBodyReads() {}
+  virtual bool EndBodyRead() { return true; }
 };
 
 // Lets another thread abort a call that is blocked on a stalled upstream. Thread-safe.
