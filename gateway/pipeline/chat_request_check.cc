@@ -35,7 +35,7 @@ constexpr int kMessages = 1;
 constexpr int kFirstTyped = 2;
 constexpr int kOther = -1;
 
-int TopLevelField(const std::string& key) {
+int TopLevelField(std::string_view key) {
   if (key == "model") return kModel;
   if (key == "messages") return kMessages;
   for (size_t i = 0; i < kChatFieldTypes.size(); ++i) {
@@ -67,7 +67,7 @@ class ChatCheck {
   bool number_integer(int64_t) { return Value(Type::kInteger); }
   bool number_unsigned(uint64_t) { return Value(Type::kInteger); }
   bool number_float(double) { return Value(Type::kFloat); }
-  bool string(std::string& s) {
+  bool string(std::string_view s) {
     if (!Value(Type::kString)) return false;
     if (depth_ == 1 && field_ == kModel) {
       if (s.empty()) return false;
@@ -75,7 +75,7 @@ class ChatCheck {
     }
     return true;
   }
-  bool key(std::string& k) {
+  bool key(std::string_view k) {
     if (depth_ == 1) {
       field_ = TopLevelField(k);
       container_ = kOther;
