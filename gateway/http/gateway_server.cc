@@ -61,53 +61,21 @@ BoundedWorkerPool::BoundedWorkerPool(size_t max_workers, std::shared_ptr<PoolSta
 BoundedWorkerPool::~BoundedWorkerPool() { shutdown(); }
 
 void BoundedWorkerPool::enqueue(std::function<void()> fn) {
-  {
-    std::unique_lock lock(mutex_);
-    if (!shutting_down_) {
-      if (idle_ > tasks_.size()) {
-        tasks_.push_back(std::move(fn));
-        wake_.notify_one();
-        return;
-      }
-      if (threads_.size() < max_workers_) {
-        tasks_.push_back(std::move(fn));
-        threads_.emplace_back([this] { WorkerLoop(); });
-        stats_->threads = static_cast<int64_t>(threads_.size());
-        return;
-      }
-    }
+  // Only the accepting thread enqueues, so the check and the post cannot race each other.
+  if (static_cast<size_t>(stats_->busy.load()) >= max_workers_ || threads_ == nullptr) {
+    stats_->rejected.fetch_add(1);
+    reject_(std::move(fn));
+    return;
   }
-  stats_->rejected.fetch_add(1);
-  reject_(std::move(fn));
-}
-
-void BoundedWorkerPool::WorkerLoop() {
-  std::unique_lock lock(mutex_);
-  while (true) {
-    ++idle_;
-    wake_.wait(lock, [this] { return !tasks_.empty() || shutting_down_; });
-    --idle_;
-    if (tasks_.empty()) return;  // shutting down
-    std::function<void()> task = std::move(tasks_.front());
-    tasks_.pop_front();
-    lock.unlock();
-    stats_->busy.fetch_add(1);
-    task();
+  stats_->busy.fetch_add(1);
+  threads_->Post([this, fn = std::move(fn)] {
+    fn();
     stats_->busy.fetch_sub(1);
-    lock.lock();
-  }
+  });
+  stats_->threads = static_cast<int64_t>(threads_->threads());
 }
 
-void BoundedWorkerPool::shutdown() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(mutex_);
-    shutting_down_ = true;
-    threads.swap(threads_);
-  }
-  wake_.notify_all();
-  for (std::thread& thread : threads) thread.join();
-}
+void BoundedWorkerPool::shutdown() { threads_.reset(); }
 
 FiberConnectionQueue::FiberConnectionQueue(size_t max_connections, size_t io_threads,
                                            std::shared_ptr<PoolStats> stats,

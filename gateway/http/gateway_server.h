@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "gateway/http/client_connection.h"
+#include "gateway/io/blocking_pool.h"
 #include "gateway/io/fiber_scheduler.h"
 
 namespace nexus::gateway::http {
@@ -46,17 +47,11 @@ class BoundedWorkerPool : public httplib::TaskQueue {
   void shutdown() override;
 
  private:
-  void WorkerLoop();
-
   const size_t max_workers_;
   std::shared_ptr<PoolStats> stats_;
   std::function<void(std::function<void()>)> reject_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> tasks_;
-  std::vector<std::thread> threads_;
-  size_t idle_ = 0;
-  bool shutting_down_ = false;
+  // A thread per connection served; threads are kept for reuse.
+  std::unique_ptr<io::BlockingPool> threads_ = std::make_unique<io::BlockingPool>();
 };
 
 // cpp-httplib's task queue that serves each accepted connection on a fiber of a FiberScheduler

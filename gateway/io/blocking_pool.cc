@@ -25,6 +25,11 @@ void BlockingPool::Post(std::function<void()> task) {
   threads_.emplace_back([this] { Worker(); });
 }
 
+size_t BlockingPool::threads() const {
+  std::lock_guard lock(mutex_);
+  return threads_.size();
+}
+
 void BlockingPool::Worker() {
   std::unique_lock lock(mutex_);
   while (true) {

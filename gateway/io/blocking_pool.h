@@ -23,11 +23,13 @@ class BlockingPool {
   BlockingPool& operator=(const BlockingPool&) = delete;
 
   void Post(std::function<void()> task);
+  // Threads started so far.
+  size_t threads() const;
 
  private:
   void Worker();
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> tasks_;
   size_t idle_ = 0;
