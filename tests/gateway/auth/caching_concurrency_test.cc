@@ -32,13 +32,6 @@ ClientKey MakeKey(int64_t id, int version = 0) {
   return key;
 }
 
-ChangeEvent Event(ChangeEvent::Kind kind, int64_t id = 0) {
-  ChangeEvent event;
-  event.set_kind(kind);
-  event.set_id(id);
-  return event;
-}
-
 std::string Secret(int i) { return absl::StrCat("nx-secret-", i); }
 
 // Runs `body(thread_index)` on kThreads threads at once and joins them.
@@ -80,7 +73,7 @@ TEST_F(CachingKeyResolverConcurrencyTest, ConcurrentMissesForOneSecretShareOneCa
 
 TEST_F(CachingKeyResolverConcurrencyTest, AnAnswerInFlightDuringItsEvictionIsUsedOnceNotCached) {
   CachingKeyResolver resolver(registry_, clock_);
-  resolver.OnChange(Event(ChangeEvent::KIND_RESET));
+  resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_RESET));
   registry_->CloseGate();
   std::thread caller([&] {
     auto key = resolver.Resolve(Secret(2));
@@ -89,7 +82,7 @@ TEST_F(CachingKeyResolverConcurrencyTest, AnAnswerInFlightDuringItsEvictionIsUse
   });
   ASSERT_TRUE(registry_->WaitForResolveCalls(1));
   registry_->PutKey(Secret(2), MakeKey(3, 1));
-  resolver.OnChange(Event(ChangeEvent::KIND_KEY, 3));
+  resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_KEY, 3));
   registry_->OpenGate();
   caller.join();
   EXPECT_EQ(resolver.CachedKeys(), 0u);
@@ -107,17 +100,17 @@ TEST_F(CachingKeyResolverConcurrencyTest, AnswersRacingEvictionsAreNeverCachedSt
   CachingKeyResolverOptions options;
   options.shard_count = 4;
   CachingKeyResolver resolver(registry_, clock_, options);
-  resolver.OnChange(Event(ChangeEvent::KIND_RESET));  // a live watch stream
+  resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_RESET));  // a live watch stream
   std::atomic<bool> done{false};
   std::atomic<int> wrong_key{0}, failed{0}, resolved{0};
   std::thread changer([&] {
     for (int version = 1; version <= 60; ++version) {
       const int i = version % kKeys;
       registry_->PutKey(Secret(i), MakeKey(i + 1, version));
-      resolver.OnChange(Event(ChangeEvent::KIND_KEY, i + 1));
-      if (version % 7 == 0) resolver.OnChange(Event(ChangeEvent::KIND_MODEL, 1));
+      resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_KEY, i + 1));
+      if (version % 7 == 0) resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_MODEL, 1));
       if (version % 13 == 0) resolver.OnDisconnect();
-      if (version % 17 == 0) resolver.OnChange(Event(ChangeEvent::KIND_RESET));
+      if (version % 17 == 0) resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_RESET));
       // The first call may join a flight that started before the change; the second cannot.
       (void)resolver.Resolve(Secret(i));
       auto after = resolver.Resolve(Secret(i));
@@ -145,14 +138,14 @@ TEST_F(CachingKeyResolverConcurrencyTest, AnswersRacingEvictionsAreNeverCachedSt
   EXPECT_EQ(failed.load(), 0);
   EXPECT_GE(resolved.load(), kThreads * 200);
   EXPECT_LE(resolver.CachedKeys(), static_cast<size_t>(kKeys));
-  resolver.OnChange(Event(ChangeEvent::KIND_RESET));
+  resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_RESET));
   EXPECT_EQ(resolver.CachedKeys(), 0u);
   EXPECT_EQ(resolver.CachedNegatives(), 0u);
 }
 
 TEST_F(CachingKeyResolverConcurrencyTest, OutageServesKnownKeysStaleAndAsksOncePerSecret) {
   CachingKeyResolver resolver(registry_, clock_);
-  resolver.OnChange(Event(ChangeEvent::KIND_RESET));
+  resolver.OnChange(testing::ChangeOf(ChangeEvent::KIND_RESET));
   ASSERT_TRUE(resolver.Resolve(Secret(0)).ok());
   resolver.OnDisconnect();  // cached entries must re-verify
   registry_->FailUnary(absl::UnavailableError("registry down"));
@@ -205,7 +198,7 @@ TEST(CachingAdminAuthenticatorConcurrencyTest, ChecksRacingResetsAndRotation) {
   std::atomic<bool> done{false};
   std::atomic<int> wrong{0};
   std::thread resetter([&] {
-    for (int n = 0; n < 100; ++n) admin.OnChange(Event(ChangeEvent::KIND_RESET));
+    for (int n = 0; n < 100; ++n) admin.OnChange(testing::ChangeOf(ChangeEvent::KIND_RESET));
     done = true;
   });
   OnThreads([&](int t) {
@@ -226,7 +219,7 @@ TEST(CachingAdminAuthenticatorConcurrencyTest, ChecksRacingResetsAndRotation) {
   ASSERT_TRUE(admin.Check("adm-1").ok());
   EXPECT_EQ(registry->admin_calls(), calls);
   registry->SetAdminToken("adm-2");
-  admin.OnChange(Event(ChangeEvent::KIND_RESET));
+  admin.OnChange(testing::ChangeOf(ChangeEvent::KIND_RESET));
   EXPECT_EQ(admin.Check("adm-1").code(), absl::StatusCode::kUnauthenticated);
   EXPECT_TRUE(admin.Check("adm-2").ok());
   registry->FailUnary(absl::UnavailableError("down"));

@@ -21,6 +21,15 @@ namespace nexus::gateway::testing {
 // cannot follow). Answers from tables the test sets, counts calls, can fail unary calls, can hold
 // them at a gate, and honours Cancel like gRPC: a held or streaming call ends CANCELLED. Every
 // watch stream starts with KIND_RESET at the current revision, as the registry's does.
+// A change event of `kind` about the row `id` (revision unset), as the watch stream sends them.
+inline nexus::registry::v1::ChangeEvent ChangeOf(nexus::registry::v1::ChangeEvent::Kind kind,
+                                                 int64_t id = 0) {
+  nexus::registry::v1::ChangeEvent event;
+  event.set_kind(kind);
+  event.set_id(id);
+  return event;
+}
+
 class InMemoryRegistryClient : public RegistryClient {
  public:
   using ChangeEvent = nexus::registry::v1::ChangeEvent;

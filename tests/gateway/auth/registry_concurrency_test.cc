@@ -50,13 +50,6 @@ ClientKey AnyKey() {
   return key;
 }
 
-ChangeEvent Event(ChangeEvent::Kind kind, int64_t id = 0) {
-  ChangeEvent event;
-  event.set_kind(kind);
-  event.set_id(id);
-  return event;
-}
-
 TEST(RegistryRouteTableConcurrencyTest, LookupsDuringReloadsSeeWholeSnapshotsInOrder) {
   auto registry = std::make_shared<InMemoryRegistryClient>();
   registry->SetRoutes(Generation(0));
@@ -67,7 +60,8 @@ TEST(RegistryRouteTableConcurrencyTest, LookupsDuringReloadsSeeWholeSnapshotsInO
   std::thread changer([&] {
     for (int g = 1; g <= 40; ++g) {
       registry->SetRoutes(Generation(g));
-      table.OnChange(Event(g % 2 ? ChangeEvent::KIND_MODEL : ChangeEvent::KIND_PROVIDER, g));
+      table.OnChange(
+          testing::ChangeOf(g % 2 ? ChangeEvent::KIND_MODEL : ChangeEvent::KIND_PROVIDER, g));
       if (g % 10 == 0) {
         ASSERT_TRUE(table.LoadNow().ok());
       }
@@ -185,7 +179,7 @@ TEST(RegistryWatcherConcurrencyTest, DeliversEveryEventInOrderAcrossReconnects) 
 
   std::vector<std::string> expected = {"reset"};
   for (int id = 1; id <= 30; ++id) {
-    registry->Emit(Event(ChangeEvent::KIND_KEY, id));
+    registry->Emit(testing::ChangeOf(ChangeEvent::KIND_KEY, id));
     expected.push_back(absl::StrCat(id));
   }
   ASSERT_TRUE(Eventually([&] { return watcher.last_revision() == registry->revision(); }));
@@ -195,7 +189,7 @@ TEST(RegistryWatcherConcurrencyTest, DeliversEveryEventInOrderAcrossReconnects) 
   ASSERT_TRUE(Eventually([&] { return watcher.connections() == 2 && watcher.connected(); }));
   expected.push_back("reset");
   for (int id = 31; id <= 40; ++id) {
-    registry->Emit(Event(ChangeEvent::KIND_MODEL, id));
+    registry->Emit(testing::ChangeOf(ChangeEvent::KIND_MODEL, id));
     expected.push_back(absl::StrCat(id));
   }
   ASSERT_TRUE(Eventually([&] { return watcher.last_revision() == registry->revision(); }));
@@ -218,7 +212,7 @@ TEST(RegistryWatcherConcurrencyTest, ARemovedListenerIsNeverCalledAgain) {
   std::atomic<bool> done{false};
   std::thread emitter([&] {
     for (int id = 1; !done; ++id) {
-      registry->Emit(Event(ChangeEvent::KIND_KEY, id));
+      registry->Emit(testing::ChangeOf(ChangeEvent::KIND_KEY, id));
       if (id % 50 == 0) registry->EndStreams(absl::UnavailableError("blip"));
       std::this_thread::yield();
     }
