@@ -37,8 +37,10 @@ void AddressOf(const sockaddr_storage& address, std::string& ip, int& port) {
   ip = text;
 }
 
+// Rounded up: a wait must not end before the deadline it was computed from (the head deadline
+// check after it would find time left and fail the request without saying why).
 int ToMillis(time_t sec, time_t usec) {
-  return static_cast<int>(std::min<time_t>(sec * 1000 + usec / 1000, 24 * 3600 * 1000));
+  return static_cast<int>(std::min<time_t>(sec * 1000 + (usec + 999) / 1000, 24 * 3600 * 1000));
 }
 
 }  // namespace
