@@ -508,9 +508,9 @@ class FiberLoop {
   std::thread thread_;
 };
 
-FiberScheduler::FiberScheduler(FiberSchedulerOptions options) : options_(options) {
-  size_t threads = options_.threads > 0 ? options_.threads : UsableCpus();
-  size_t stack_bytes = options_.stack_bytes;
+FiberScheduler::FiberScheduler(FiberSchedulerOptions options) {
+  const size_t threads = options.threads > 0 ? options.threads : UsableCpus();
+  size_t stack_bytes = options.stack_bytes;
 #if defined(NEXUS_FIBER_ASAN) || defined(NEXUS_FIBER_TSAN)
   stack_bytes *= 4;  // instrumented frames are several times larger
 #endif

@@ -47,7 +47,6 @@ class FiberScheduler {
   size_t threads() const { return loops_.size(); }
 
  private:
-  FiberSchedulerOptions options_;
   BlockingPool blocking_;
   std::vector<std::unique_ptr<FiberLoop>> loops_;
   std::atomic<size_t> next_loop_{0};
