@@ -115,6 +115,7 @@ absl::Status BuildClients(const GatewaySettings& settings, GatewayApp::Parts& p)
   upstream_options.connect_timeout = settings.upstream_connect_timeout;
   upstream_options.read_timeout = settings.upstream_read_timeout;
   upstream_options.verify_tls = settings.upstream_verify_tls;
+  upstream_options.max_idle_per_host = settings.upstream_max_idle;
   upstream_options.address_guard = p.address_guard.get();
   p.upstream = std::make_unique<HttplibUpstreamClient>(upstream_options);
   absl::StatusOr<std::unique_ptr<FileSpool>> spool = FileSpool::Open(FileSpoolOptions{

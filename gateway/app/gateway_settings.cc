@@ -9,7 +9,7 @@
 namespace nexus::gateway {
 namespace {
 
-const std::array<config::SettingSpec, 17> kSpecs = {{
+const std::array<config::SettingSpec, 18> kSpecs = {{
     {"listen", "NEXUS_GATEWAY_LISTEN", "127.0.0.1:8001", "HTTP listen address (host:port)"},
     {"registry_addr", "NEXUS_REGISTRY_ADDR", "127.0.0.1:50051", "registry gRPC address"},
     {"stats_addr", "NEXUS_STATS_ADDR", "127.0.0.1:50052", "stats gRPC address"},
@@ -30,6 +30,9 @@ const std::array<config::SettingSpec, 17> kSpecs = {{
      "longest upstream silence before the call fails over or fails"},
     {"upstream_verify_tls", "NEXUS_UPSTREAM_VERIFY_TLS", "true",
      "verify upstream HTTPS certificates"},
+    {"upstream_max_idle", "NEXUS_UPSTREAM_MAX_IDLE", "256",
+     "idle keep-alive connections kept per upstream host; at high concurrency fewer means a new "
+     "connection for many calls"},
     {"key_staleness", "NEXUS_KEY_STALENESS", "5m",
      "how long known client keys keep working while the registry is unreachable"},
     {"log_level", "NEXUS_LOG_LEVEL", "info", "debug, info, warning or error"},
@@ -84,6 +87,7 @@ absl::StatusOr<GatewaySettings> ReadGatewaySettings(config::Config& config) {
   s.upstream_read_timeout =
       config.GetDuration("upstream_read_timeout", absl::Milliseconds(10), absl::Hours(2));
   s.upstream_verify_tls = config.GetBool("upstream_verify_tls");
+  s.upstream_max_idle = static_cast<size_t>(config.GetInt("upstream_max_idle", 0, 65536));
   s.key_staleness = config.GetDuration("key_staleness", absl::ZeroDuration(), absl::Hours(24));
   s.shutdown_timeout = config.GetDuration("shutdown_timeout", absl::ZeroDuration(), absl::Hours(1));
   s.usage_spool_max_bytes =

@@ -32,6 +32,7 @@ struct GatewaySettings {
   absl::Duration upstream_connect_timeout = absl::Seconds(10);
   absl::Duration upstream_read_timeout = absl::Seconds(300);
   bool upstream_verify_tls = true;
+  size_t upstream_max_idle = 256;
   absl::Duration key_staleness = absl::Minutes(5);
   log::Level log_level = log::Level::kInfo;
   absl::Duration shutdown_timeout = absl::Seconds(10);

@@ -243,10 +243,15 @@ absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstre
 
 void HttplibUpstreamClient::Release(const UpstreamUrl& url, std::unique_ptr<Connection> c) {
   c->idle_since = absl::Now();
+  std::unique_ptr<Connection> dropped;  // closed outside the lock
   std::lock_guard<std::mutex> lock(mutex_);
   auto& list = idle_[url.PoolKey()];
   // The newest connections are reused first; the oldest is the one dropped when full.
-  if (list.size() >= options_.max_idle_per_host) list.erase(list.begin());
+  if (list.size() >= options_.max_idle_per_host) {
+    if (list.empty()) return;  // max_idle_per_host == 0: keep none
+    dropped = std::move(list.front());
+    list.erase(list.begin());
+  }
   list.push_back(std::move(c));
 }
 

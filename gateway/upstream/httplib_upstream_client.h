@@ -26,7 +26,7 @@ struct HttplibUpstreamClientOptions {
   bool verify_tls = true;
   std::string ca_cert_file;
   // Idle keep-alive connections kept per (scheme, host, port); more are closed.
-  size_t max_idle_per_host = 32;
+  size_t max_idle_per_host = 256;
   // Idle connections older than this are closed instead of reused (servers drop idle
   // connections after their own keep-alive timeout).
   absl::Duration max_idle_time = absl::Seconds(30);
