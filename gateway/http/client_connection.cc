@@ -226,6 +226,36 @@ bool ClientConnection::WaitForRequest(time_t timeout_sec, const std::atomic<bool
   return false;
 }
 
+std::string_view ClientConnection::PeekRequest() {
+  if (taken_over_ || head_error_ != HeadError::kNone) return {};
+  if (buffer_begin_ == buffer_end_) {
+    ssize_t n;
+    do {
+      n = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return {};  // end of stream, errors and "nothing yet" are read again by httplib
+    buffer_begin_ = 0;
+    buffer_end_ = static_cast<size_t>(n);
+  }
+  return std::string_view(buffer_.data() + buffer_begin_, buffer_end_ - buffer_begin_);
+}
+
+void ClientConnection::ConsumeHead(size_t size) {
+  buffer_begin_ += std::min(size, buffer_end_ - buffer_begin_);
+  head_done_ = true;
+}
+
+bool ClientConnection::ReadBody(size_t size, std::string& body) {
+  body.resize(size);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = read(body.data() + done, size - done);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 void ClientConnection::BeginRequest(bool close_after_response) {
   raw_response_ = false;
   close_after_response_ = close_after_response;

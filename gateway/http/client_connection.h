@@ -82,6 +82,16 @@ class ClientConnection : public httplib::Stream {
   // Called before each request of the keep-alive loop.
   void BeginRequest(bool close_after_response);
 
+  // For a caller that parses the request head itself: the bytes read ahead of the current
+  // request (at most one buffer; one read without waiting when none are buffered yet). Nothing is
+  // consumed, so cpp-httplib can still read the request when the caller leaves it alone.
+  std::string_view PeekRequest();
+  // The caller parsed the first `size` peeked bytes as the request head.
+  void ConsumeHead(size_t size);
+  // Reads exactly `size` bytes of body into `body` (read ahead first, then from the socket within
+  // the read timeout); false when the client stopped sending or went away.
+  bool ReadBody(size_t size, std::string& body);
+
   // Why reading the current request's head failed; once set, the connection reads nothing more.
   enum class HeadError { kNone, kTooLarge, kTimeout };
   HeadError head_error() const { return head_error_; }

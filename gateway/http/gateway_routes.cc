@@ -140,9 +140,12 @@ std::string RequestIdOf(const httplib::Response& response) {
   return id.empty() ? NewRequestId() : id;
 }
 
-void InstallCommonHandlers(httplib::Server& server, EdgeHooks hooks) {
-  server.set_pre_routing_handler([before = hooks.before](const httplib::Request& req,
-                                                         httplib::Response& res) {
+namespace {
+
+DirectHooks CommonHandlers(EdgeHooks hooks) {
+  DirectHooks common;
+  common.before = [before = std::move(hooks.before)](const httplib::Request& req,
+                                                     httplib::Response& res) {
     res.set_header(kRequestIdHeader, AcceptOrNewRequestId(req.get_header_value(kRequestIdHeader)));
     if (!before || !before(req, res)) return httplib::Server::HandlerResponse::Unhandled;
     // cpp-httplib reads a body only after routing: a request answered here leaves its body
@@ -154,44 +157,71 @@ void InstallCommonHandlers(httplib::Server& server, EdgeHooks hooks) {
       }
     }
     return httplib::Server::HandlerResponse::Handled;
-  });
-  if (hooks.after) server.set_post_routing_handler(hooks.after);
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.has_header(kRequestIdHeader)) res.set_header(kRequestIdHeader, NewRequestId());
-        if (!DescribeHeadError(res) && res.body.empty()) DescribeBareError(req, res);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SendError(res, 500, "The gateway failed to handle the request.", "server_error", "");
-      });
+  };
+  common.after = std::move(hooks.after);
+  common.on_error = [](const httplib::Request& req, httplib::Response& res) {
+    if (!res.has_header(kRequestIdHeader)) res.set_header(kRequestIdHeader, NewRequestId());
+    if (!DescribeHeadError(res) && res.body.empty()) DescribeBareError(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  common.on_exception = [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    SendError(res, 500, "The gateway failed to handle the request.", "server_error", "");
+  };
+  return common;
 }
+
+}  // namespace
+
+void InstallCommonHandlers(httplib::Server& server, EdgeHooks hooks) {
+  DirectHooks common = CommonHandlers(std::move(hooks));
+  server.set_pre_routing_handler(std::move(common.before));
+  if (common.after) server.set_post_routing_handler(std::move(common.after));
+  server.set_error_handler(std::move(common.on_error));
+  server.set_exception_handler(std::move(common.on_exception));
+}
+
+void InstallCommonHandlers(GatewayHttpServer& server, EdgeHooks hooks) {
+  InstallCommonHandlers(static_cast<httplib::Server&>(server), hooks);
+  server.direct_routes().SetHooks(CommonHandlers(std::move(hooks)));
+}
+
+namespace {
+
+// The routes that forward to providers: also served directly by the gateway's server.
+std::vector<std::pair<std::string, httplib::Server::Handler>> ProxyRoutes(
+    const GatewayEndpoints& endpoints) {
+  std::vector<std::pair<std::string, httplib::Server::Handler>> routes;
+  if (endpoints.chat != nullptr) {
+    ChatPipeline* chat = endpoints.chat;
+    routes.emplace_back("/v1/chat/completions",
+                        [chat](const httplib::Request& req, httplib::Response& res) {
+                          HandleChat(*chat, ChatDialect::kOpenAi, req, res);
+                        });
+    routes.emplace_back("/chat/completions",
+                        [chat](const httplib::Request& req, httplib::Response& res) {
+                          HandleChat(*chat, ChatDialect::kSimplified, req, res);
+                        });
+  }
+  if (endpoints.embeddings) {
+    routes.emplace_back("/v1/embeddings", [embed = endpoints.embeddings](
+                                              const httplib::Request& req, httplib::Response& res) {
+      JsonCall call{RequestIdOf(res), ConversationId(req), Bearer(req), req.body};
+      SendReply(res, embed(call));
+    });
+  }
+  return routes;
+}
+
+}  // namespace
 
 void RegisterGatewayRoutes(httplib::Server& server, const GatewayEndpoints& endpoints) {
   RegisterOperationalRoutes(server, endpoints);
-  if (endpoints.chat != nullptr) {
-    ChatPipeline* chat = endpoints.chat;
-    server.Post("/v1/chat/completions",
-                [chat](const httplib::Request& req, httplib::Response& res) {
-                  HandleChat(*chat, ChatDialect::kOpenAi, req, res);
-                });
-    server.Post("/chat/completions", [chat](const httplib::Request& req, httplib::Response& res) {
-      HandleChat(*chat, ChatDialect::kSimplified, req, res);
-    });
-  }
+  for (auto& [path, handler] : ProxyRoutes(endpoints)) server.Post(path, std::move(handler));
   if (endpoints.list_models) {
     server.Get("/v1/models",
                [list = endpoints.list_models](const httplib::Request& req, httplib::Response& res) {
                  SendReply(res, list(Bearer(req)));
                });
-  }
-  if (endpoints.embeddings) {
-    server.Post("/v1/embeddings", [embed = endpoints.embeddings](const httplib::Request& req,
-                                                                 httplib::Response& res) {
-      JsonCall call{RequestIdOf(res), ConversationId(req), Bearer(req), req.body};
-      SendReply(res, embed(call));
-    });
   }
   if (endpoints.count_tokens) {
     server.Post("/api/tokens/count", [count = endpoints.count_tokens](const httplib::Request& req,
@@ -212,6 +242,13 @@ void RegisterGatewayRoutes(httplib::Server& server, const GatewayEndpoints& endp
       // other threads write to it: it keeps a thread of its own.
       io::RunBlocking([&] { ws(connection->socket(), req); });
     });
+  }
+}
+
+void RegisterGatewayRoutes(GatewayHttpServer& server, const GatewayEndpoints& endpoints) {
+  RegisterGatewayRoutes(static_cast<httplib::Server&>(server), endpoints);
+  for (auto& [path, handler] : ProxyRoutes(endpoints)) {
+    server.direct_routes().AddPost(std::move(path), std::move(handler));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "gateway/http/gateway_server.h"
 #include "gateway/pipeline/chat_pipeline.h"
 #include "gateway/pipeline/http_reply.h"
 
@@ -40,10 +41,14 @@ struct EdgeHooks {
 // 400, and 431/408 for an oversized or too slow request head) and for exceptions. Install before
 // any route.
 void InstallCommonHandlers(httplib::Server& server, EdgeHooks hooks = {});
+// The same, also for the requests the gateway's server serves directly.
+void InstallCommonHandlers(GatewayHttpServer& server, EdgeHooks hooks = {});
 
 // POST /v1/chat/completions, POST /chat/completions, GET /v1/models, POST /v1/embeddings,
 // POST /api/tokens/count, GET /healthz, GET /readyz, GET /metrics, GET /ws/chat.
 void RegisterGatewayRoutes(httplib::Server& server, const GatewayEndpoints& endpoints);
+// The same; the proxy routes (chat, embeddings) are also served directly (see DirectRoutes).
+void RegisterGatewayRoutes(GatewayHttpServer& server, const GatewayEndpoints& endpoints);
 
 // The request id chosen for this request (set by InstallCommonHandlers).
 std::string RequestIdOf(const httplib::Response& response);

@@ -107,7 +107,11 @@ void FiberConnectionQueue::enqueue(std::function<void()> fn) {
 void FiberConnectionQueue::shutdown() { scheduler_.Shutdown(); }
 
 GatewayHttpServer::GatewayHttpServer(ServerOptions options)
-    : options_(std::move(options)), pool_stats_(std::make_shared<PoolStats>()) {
+    : options_(std::move(options)),
+      direct_(DirectLimits{.max_body_bytes = options_.max_body_bytes,
+                           .keep_alive_timeout_sec = options_.keep_alive_timeout_sec,
+                           .keep_alive_max_count = options_.keep_alive_max_count}),
+      pool_stats_(std::make_shared<PoolStats>()) {
   set_socket_options(GatewaySocketOptions);
   set_tcp_nodelay(true);
   set_keep_alive_timeout(options_.keep_alive_timeout_sec);
@@ -179,7 +183,18 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     bool last = remaining == 1;
     bool closed = false;
     connection.BeginRequest(last);
-    result = process_request(connection, last, closed, nullptr);
+    switch (direct_.Serve(connection)) {
+      case DirectRoutes::Outcome::kNotDirect:
+        result = process_request(connection, last, closed, nullptr);
+        break;
+      case DirectRoutes::Outcome::kKeepAlive:
+        result = true;
+        break;
+      case DirectRoutes::Outcome::kClose:
+        result = true;
+        closed = true;
+        break;
+    }
     if (connection.taken_over()) break;
     if (!connection.Flush()) result = false;
     if (!result || closed || connection.close_after_response()) break;

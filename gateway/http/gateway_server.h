@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "gateway/http/client_connection.h"
+#include "gateway/http/direct_routes.h"
 #include "gateway/io/blocking_pool.h"
 #include "gateway/io/fiber_scheduler.h"
 
@@ -115,6 +116,9 @@ class GatewayHttpServer : public httplib::Server {
   // Stops accepting; idle keep-alive connections close, requests in flight continue.
   void Stop();
 
+  // Hot routes served without cpp-httplib's parser (see DirectRoutes); set up before Serve().
+  DirectRoutes& direct_routes() { return direct_; }
+
   std::shared_ptr<PoolStats> pool_stats() const { return pool_stats_; }
   // Connections being served right now.
   size_t open_connections() const;
@@ -129,6 +133,7 @@ class GatewayHttpServer : public httplib::Server {
   void RejectConnection(int sock);
 
   ServerOptions options_;
+  DirectRoutes direct_;
   std::shared_ptr<PoolStats> pool_stats_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex connections_mutex_;
