@@ -61,7 +61,9 @@ bool PeerClosed(int socket) {
 
 ClientConnection::ClientConnection(int socket, ConnectionTimeouts timeouts,
                                    RequestHeadLimits head_limits)
-    : socket_(socket), timeouts_(timeouts), head_limits_(head_limits) {}
+    : socket_(socket), timeouts_(timeouts), head_limits_(head_limits) {
+  watch_.emplace(socket_);
+}
 
 ClientConnection* ClientConnection::Current() { return CurrentConnection(); }
 
@@ -72,8 +74,12 @@ CurrentConnectionScope::CurrentConnectionScope(ClientConnection* connection)
 
 CurrentConnectionScope::~CurrentConnectionScope() { SetCurrentConnection(previous_); }
 
+short ClientConnection::Wait(short events, int timeout_ms) const {
+  return watch_ ? watch_->Wait(events, timeout_ms) : io::WaitIo(socket_, events, timeout_ms);
+}
+
 bool ClientConnection::WaitFor(short events, time_t sec, time_t usec) const {
-  const short ready = io::WaitIo(socket_, events, ToMillis(sec, usec));
+  const short ready = Wait(events, ToMillis(sec, usec));
   return ready != 0 && !(ready & (POLLERR | POLLNVAL));
 }
 
@@ -209,6 +215,7 @@ bool ClientConnection::Gone() const { return PeerClosed(socket_); }
 std::string ClientConnection::TakeOver() {
   Flush();
   taken_over_ = true;
+  watch_.reset();
   std::string rest(buffer_.data() + buffer_begin_, buffer_end_ - buffer_begin_);
   buffer_begin_ = buffer_end_ = 0;
   return rest;
@@ -219,7 +226,7 @@ bool ClientConnection::WaitForRequest(time_t timeout_sec, const std::atomic<bool
   if (buffer_begin_ < buffer_end_) return true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
   while (!stop.load()) {
-    const short ready = io::WaitIo(socket_, POLLIN, 100);
+    const short ready = Wait(POLLIN, 100);
     if (ready != 0) return !(ready & (POLLERR | POLLNVAL));
     if (std::chrono::steady_clock::now() >= deadline) return false;
   }

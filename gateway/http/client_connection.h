@@ -8,8 +8,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "gateway/io/fiber.h"
 
 namespace nexus::gateway::http {
 
@@ -99,6 +102,7 @@ class ClientConnection : public httplib::Stream {
  private:
   friend class CurrentConnectionScope;
   bool WaitFor(short events, time_t sec, time_t usec) const;
+  short Wait(short events, int timeout_ms) const;
   bool SendAll(std::string_view data);
 
   struct Address {
@@ -115,6 +119,10 @@ class ClientConnection : public httplib::Stream {
   void TrackHead(const char* data, size_t size);
 
   int socket_;
+  // The socket's registration in the event loop; dropped when the WebSocket endpoint takes over
+  // (it waits in its own thread).
+  // Mutable: cpp-httplib's Stream waits in const members (is_readable, is_writable).
+  mutable std::optional<io::EdgeWatch> watch_;
   ConnectionTimeouts timeouts_;
   std::array<char, 4096> buffer_{};
   size_t buffer_begin_ = 0;

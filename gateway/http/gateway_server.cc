@@ -174,6 +174,18 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     std::lock_guard lock(connections_mutex_);
     connections_.insert(sock);
   }
+  // The connection (and its registration in the event loop) ends before the socket is closed.
+  const bool result = ServeConnection(sock);
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.erase(sock);
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return result;
+}
+
+bool GatewayHttpServer::ServeConnection(int sock) {
   ClientConnection connection(sock, options_.timeouts, options_.head_limits);
   CurrentConnectionScope scope(&connection);
   bool result = false;
@@ -200,12 +212,6 @@ bool GatewayHttpServer::process_and_close_socket(socket_t sock) {
     if (!result || closed || connection.close_after_response()) break;
     --remaining;
   }
-  {
-    std::lock_guard lock(connections_mutex_);
-    connections_.erase(sock);
-  }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
   return result;
 }
 

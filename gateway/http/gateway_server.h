@@ -130,6 +130,8 @@ class GatewayHttpServer : public httplib::Server {
   // Overrides cpp-httplib's private virtual to run the gateway's keep-alive loop over
   // ClientConnection; cpp-httplib 0.11.4 has no other hook that exposes the socket.
   bool process_and_close_socket(socket_t sock) override;
+  // The keep-alive loop of one connection; the caller closes the socket afterwards.
+  bool ServeConnection(int sock);
   void RejectConnection(int sock);
 
   ServerOptions options_;

@@ -1,7 +1,9 @@
 #ifndef NEXUS_GATEWAY_IO_FIBER_H_
 #define NEXUS_GATEWAY_IO_FIBER_H_
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 
 // What code running on the gateway's connection fibers uses instead of blocking the thread.
 //
@@ -20,6 +22,35 @@ namespace nexus::gateway::io {
 // POLLERR, POLLRDHUP), 0 on timeout. Spurious readiness is possible: callers retry their read or
 // write and wait again on EAGAIN.
 short WaitIo(int fd, short events, int timeout_ms);
+
+class FiberLoop;
+struct LoopHandle;
+
+// A socket kept in the calling fiber's event loop for as long as this object lives, so that a
+// wait through it costs no system call: the socket stays in the loop's epoll set (edge-triggered)
+// and readiness that arrives while nobody waits is remembered. WaitIo instead arms a one-shot
+// registration per wait (an epoll_ctl each time). For a socket that one fiber owns from start to
+// end (a client connection): create and destroy the watch on that fiber, wait on the socket only
+// through it, and destroy it before the socket is closed. Off a fiber it simply polls; on another
+// loop's fiber it waits like WaitIo; destroyed anywhere (even after its loop ended) it cleans up.
+class EdgeWatch {
+ public:
+  explicit EdgeWatch(int fd);
+  ~EdgeWatch();
+  EdgeWatch(const EdgeWatch&) = delete;
+  EdgeWatch& operator=(const EdgeWatch&) = delete;
+
+  // As WaitIo(fd, events, timeout_ms).
+  short Wait(short events, int timeout_ms);
+  // Whether the calling fiber's loop holds the registration (waits here cost no system call).
+  bool Local() const;
+
+ private:
+  int fd_;
+  // The loop the socket is registered with; null: polls (made off a fiber, or epoll refused it).
+  std::shared_ptr<LoopHandle> loop_;
+  uint32_t slot_ = 0;
+};
 
 // Runs `fn`, which may block (a gRPC call, a library's own socket I/O, DNS), where blocking
 // stalls nobody else: on a fiber it runs on a helper thread while the fiber is parked; elsewhere

@@ -110,6 +110,10 @@ namespace {
 
 // The event that only says "look at the inbox".
 constexpr uint64_t kWakeToken = ~uint64_t{0};
+// Events of an EdgeWatch: this bit, the slot's generation (bits 32-62) and the slot (bits 0-31).
+// A fiber's wait token is (fiber index << 32 | wait sequence) and never has the bit.
+constexpr uint64_t kWatchTag = uint64_t{1} << 63;
+constexpr short kAlwaysReported = POLLERR | POLLHUP | POLLRDHUP;
 constexpr int kMaxEvents = 256;
 
 int64_t NowNanos() {
@@ -143,6 +147,12 @@ short PollOnce(int fd, short events, int timeout_ms) {
 
 class FiberLoop;
 
+// Outlives its loop for whoever still holds it (an EdgeWatch in a pooled upstream connection).
+struct LoopHandle {
+  std::mutex mutex;
+  FiberLoop* loop = nullptr;  // null once the loop is being destroyed
+};
+
 struct Fiber {
 #ifdef NEXUS_FIBER_OWN_SWITCH
   void* stack_pointer = nullptr;
@@ -163,6 +173,7 @@ struct Fiber {
   void* local = nullptr;
   bool has_timer = false;
   std::set<std::pair<int64_t, uint64_t>>::iterator timer;
+  int64_t watch_slot = -1;  // the EdgeWatch slot this fiber waits on, if any
   void* asan_fake_stack = nullptr;
   void* tsan_fiber = nullptr;
 };
@@ -187,10 +198,17 @@ class FiberLoop {
     event.events = EPOLLIN;
     event.data.u64 = kWakeToken;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
+    handle_->loop = this;
     thread_ = std::thread([this] { Run(); });
   }
 
   ~FiberLoop() {
+    {
+      // Watches destroyed from now on off this loop's thread skip their epoll clean-up (the
+      // epoll set goes away with the loop).
+      std::lock_guard lock(handle_->mutex);
+      handle_->loop = nullptr;
+    }
     {
       std::lock_guard lock(inbox_mutex_);
       stop_requested_ = true;
@@ -236,15 +254,87 @@ class FiberLoop {
         (errno != ENOENT || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0)) {
       return PollOnce(fd, events, timeout_ms);  // not pollable by epoll (a regular file)
     }
-    fiber->waiting = true;
-    fiber->result = 0;
-    if (timeout_ms >= 0) {
-      fiber->timer = timers_.emplace(NowNanos() + int64_t{timeout_ms} * 1'000'000, token).first;
-      fiber->has_timer = true;
-    }
-    Park(fiber);
-    return fiber->result;
+    return ParkUntil(fiber, token, timeout_ms);
   }
+
+  // Adds `fd` to the epoll set for good (edge-triggered); false when epoll refuses it.
+  bool AddWatch(int fd, uint32_t* slot) {
+    if (free_watch_slots_.empty()) {
+      watch_slots_.emplace_back();
+      free_watch_slots_.push_back(static_cast<uint32_t>(watch_slots_.size() - 1));
+    }
+    *slot = free_watch_slots_.back();
+    WatchSlot& watch = watch_slots_[*slot];
+    watch.fd = fd;
+    watch.ready = 0;
+    watch.waiter = nullptr;
+    if (!Register(*slot, EPOLL_CTL_ADD, false) &&
+        (errno != EEXIST || !Register(*slot, EPOLL_CTL_MOD, false))) {
+      watch.fd = -1;
+      return false;
+    }
+    free_watch_slots_.pop_back();
+    return true;
+  }
+
+  // Readability is always watched. Writability only while a writer waits: a socket is writable
+  // nearly always, and every ACK that frees send space would be an event (a loop wake-up).
+  bool Register(uint32_t slot, int op, bool writable) {
+    const WatchSlot& watch = watch_slots_[slot];
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (writable ? EPOLLOUT : 0u);
+    event.data.u64 = kWatchTag | (uint64_t{watch.generation} << 32) | slot;
+    return ::epoll_ctl(epoll_fd_, op, watch.fd, &event) == 0;
+  }
+
+  // On the loop thread (the watch's fiber); RemoveWatchLater from anywhere else.
+  void RemoveWatch(uint32_t slot) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, watch_slots_[slot].fd, nullptr);
+    ReleaseWatchSlot(slot);
+  }
+
+  // The registration is gone already (removed by RemoveWatchLater, whose socket may be closed
+  // and its number reused by now): only the slot is freed.
+  void ReleaseWatchSlot(uint32_t slot) {
+    WatchSlot& watch = watch_slots_[slot];
+    watch.fd = -1;
+    watch.waiter = nullptr;
+    // Events still queued for the old registration carry the old generation and are dropped.
+    watch.generation = (watch.generation + 1) & 0x7fffffffu;
+    free_watch_slots_.push_back(slot);
+  }
+
+  void RemoveWatchLater(uint32_t slot, int fd) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    {
+      std::lock_guard lock(inbox_mutex_);
+      removed_watches_.push_back(slot);
+    }
+    Wake();
+  }
+
+  short WaitWatch(Fiber* fiber, uint32_t slot, short events, int timeout_ms) {
+    WatchSlot& watch = watch_slots_[slot];
+    const short wanted = static_cast<short>((events & (POLLIN | POLLOUT)) | kAlwaysReported);
+    if (short seen = Take(watch, wanted); seen != 0) return seen;
+    if (timeout_ms == 0) return PollOnce(watch.fd, events, 0);
+    if (watch.waiter != nullptr) return WaitBesideWaiter(fiber, watch.fd, events, timeout_ms);
+    const bool writer = (events & POLLOUT) != 0;
+    if (writer && !Register(slot, EPOLL_CTL_MOD, true)) return PollOnce(watch.fd, events, 0);
+    if (++fiber->wait_seq == 0) ++fiber->wait_seq;
+    watch.waiter = fiber;
+    watch.wanted = wanted;
+    fiber->watch_slot = slot;
+    const short seen =
+        ParkUntil(fiber, (uint64_t{fiber->index} << 32) | fiber->wait_seq, timeout_ms);
+    if (writer) {
+      Register(slot, EPOLL_CTL_MOD, false);
+      watch_slots_[slot].ready = static_cast<short>(watch_slots_[slot].ready & ~POLLOUT);
+    }
+    return seen;
+  }
+
+  const std::shared_ptr<LoopHandle>& handle() const { return handle_; }
 
   void Offload(Fiber* fiber, const std::function<void()>& fn) {
     blocking_.Post([this, fiber, &fn] {
@@ -255,6 +345,46 @@ class FiberLoop {
   }
 
  private:
+  struct WatchSlot {
+    int fd = -1;
+    uint32_t generation = 0;
+    Fiber* waiter = nullptr;
+    short wanted = 0;  // what the waiter waits for
+    short ready = 0;   // readiness seen and not taken yet
+  };
+
+  // Readiness in `wanted` seen since the last look; the POLLIN/POLLOUT part of it is taken.
+  static short Take(WatchSlot& watch, short wanted) {
+    const short seen = static_cast<short>(watch.ready & wanted);
+    watch.ready = static_cast<short>(watch.ready & ~(wanted & (POLLIN | POLLOUT)));
+    return seen;
+  }
+
+  // A second fiber waiting on a watched socket (never done by the gateway): polls it every
+  // millisecond, so the owner's registration stays as it is.
+  short WaitBesideWaiter(Fiber* fiber, int fd, short events, int timeout_ms) {
+    const int64_t deadline = NowNanos() + int64_t{timeout_ms} * 1'000'000;
+    while (true) {
+      if (short seen = PollOnce(fd, events, 0); seen != 0) return seen;
+      if (timeout_ms >= 0 && NowNanos() >= deadline) return 0;
+      if (++fiber->wait_seq == 0) ++fiber->wait_seq;
+      ParkUntil(fiber, (uint64_t{fiber->index} << 32) | fiber->wait_seq, 1);
+    }
+  }
+
+  // Parks the fiber until Ready or WatchReady wakes it for `token`, or `timeout_ms` passed
+  // (negative: no limit); returns the readiness it was woken with, 0 on timeout.
+  short ParkUntil(Fiber* fiber, uint64_t token, int timeout_ms) {
+    fiber->waiting = true;
+    fiber->result = 0;
+    if (timeout_ms >= 0) {
+      fiber->timer = timers_.emplace(NowNanos() + int64_t{timeout_ms} * 1'000'000, token).first;
+      fiber->has_timer = true;
+    }
+    Park(fiber);
+    return fiber->result;
+  }
+
   void Wake() {
     uint64_t one = 1;
     while (::write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
@@ -293,7 +423,11 @@ class FiberLoop {
           }
           continue;
         }
-        Ready(events[i].data.u64, static_cast<short>(events[i].events));
+        if (events[i].data.u64 & kWatchTag) {
+          WatchReady(events[i].data.u64, static_cast<short>(events[i].events));
+        } else {
+          Ready(events[i].data.u64, static_cast<short>(events[i].events));
+        }
       }
       FireTimers();
     }
@@ -303,12 +437,15 @@ class FiberLoop {
   void DrainInbox() {
     std::vector<std::function<void()>> tasks;
     std::vector<Fiber*> resumed;
+    std::vector<uint32_t> removed;
     {
       std::lock_guard lock(inbox_mutex_);
       tasks.swap(new_tasks_);
       resumed.swap(resumed_);
+      removed.swap(removed_watches_);
       if (stop_requested_) stopping_ = true;
     }
+    for (uint32_t slot : removed) ReleaseWatchSlot(slot);
     for (std::function<void()>& task : tasks) {
       Fiber* fiber;
       if (free_.empty()) {
@@ -326,15 +463,35 @@ class FiberLoop {
   }
 
   void Ready(uint64_t token, short revents) {
-    Fiber* fiber = Lookup(token);
-    if (fiber == nullptr) return;
+    if (Fiber* fiber = Lookup(token)) WakeWith(fiber, revents);
+  }
+
+  void WatchReady(uint64_t token, short revents) {
+    const uint64_t slot = token & 0xffffffffu;
+    if (slot >= watch_slots_.size()) return;
+    WatchSlot& watch = watch_slots_[slot];
+    if (watch.fd < 0 || watch.generation != ((token >> 32) & 0x7fffffffu)) return;  // stale
+    watch.ready = static_cast<short>(watch.ready | revents);
+    if (watch.waiter == nullptr) return;
+    if (short seen = Take(watch, watch.wanted); seen != 0) WakeWith(watch.waiter, seen);
+  }
+
+  void WakeWith(Fiber* fiber, short revents) {
     fiber->waiting = false;
     fiber->result = revents;
     if (fiber->has_timer) {
       timers_.erase(fiber->timer);
       fiber->has_timer = false;
     }
+    ForgetWatchWaiter(fiber);
     ready_.push_back(fiber);
+  }
+
+  void ForgetWatchWaiter(Fiber* fiber) {
+    if (fiber->watch_slot < 0) return;
+    WatchSlot& watch = watch_slots_[static_cast<size_t>(fiber->watch_slot)];
+    if (watch.waiter == fiber) watch.waiter = nullptr;
+    fiber->watch_slot = -1;
   }
 
   void FireTimers() {
@@ -347,6 +504,7 @@ class FiberLoop {
       fiber->has_timer = false;
       fiber->waiting = false;
       fiber->result = 0;
+      ForgetWatchWaiter(fiber);
       ready_.push_back(fiber);
     }
   }
@@ -478,6 +636,7 @@ class FiberLoop {
   }
 
   BlockingPool& blocking_;
+  std::shared_ptr<LoopHandle> handle_ = std::make_shared<LoopHandle>();
   std::atomic<size_t>& scheduler_live_;
   const size_t stack_bytes_;
   int epoll_fd_ = -1;
@@ -485,6 +644,7 @@ class FiberLoop {
   std::mutex inbox_mutex_;
   std::vector<std::function<void()>> new_tasks_;
   std::vector<Fiber*> resumed_;
+  std::vector<uint32_t> removed_watches_;
   bool stop_requested_ = false;
   // Below: the loop thread's own state.
   bool stopping_ = false;
@@ -492,6 +652,8 @@ class FiberLoop {
   std::vector<std::unique_ptr<Fiber>> fibers_;
   std::vector<Fiber*> free_;
   std::set<std::pair<int64_t, uint64_t>> timers_;  // (deadline, wait token)
+  std::vector<WatchSlot> watch_slots_;
+  std::vector<uint32_t> free_watch_slots_;
   size_t live_ = 0;
 #ifdef NEXUS_FIBER_OWN_SWITCH
   void* loop_stack_pointer_ = nullptr;
@@ -550,6 +712,41 @@ void RunBlocking(const std::function<void()>& fn) {
 }
 
 bool OnFiber() { return current_fiber != nullptr; }
+
+namespace {
+
+// Whether the calling fiber runs on the loop behind `handle` (compared by handle: a loop's
+// address may be reused after it ended, its handle's not while held).
+FiberLoop* CurrentLoopIf(const std::shared_ptr<LoopHandle>& handle) {
+  Fiber* fiber = current_fiber;
+  if (fiber == nullptr || handle == nullptr || fiber->loop->handle() != handle) return nullptr;
+  return fiber->loop;
+}
+
+}  // namespace
+
+EdgeWatch::EdgeWatch(int fd) : fd_(fd) {
+  Fiber* fiber = current_fiber;
+  if (fiber != nullptr && fiber->loop->AddWatch(fd, &slot_)) loop_ = fiber->loop->handle();
+}
+
+EdgeWatch::~EdgeWatch() {
+  if (loop_ == nullptr) return;
+  if (FiberLoop* loop = CurrentLoopIf(loop_)) {
+    loop->RemoveWatch(slot_);
+    return;
+  }
+  std::lock_guard lock(loop_->mutex);
+  if (loop_->loop != nullptr) loop_->loop->RemoveWatchLater(slot_, fd_);
+}
+
+bool EdgeWatch::Local() const { return CurrentLoopIf(loop_) != nullptr; }
+
+short EdgeWatch::Wait(short events, int timeout_ms) {
+  FiberLoop* loop = CurrentLoopIf(loop_);
+  if (loop == nullptr) return WaitIo(fd_, events, timeout_ms);
+  return loop->WaitWatch(current_fiber, slot_, events, timeout_ms);
+}
 
 void*& FiberLocalSlot() { return current_fiber != nullptr ? current_fiber->local : thread_slot; }
 

@@ -107,7 +107,9 @@ Http1Connection::Http1Connection(int socket, const Http1Timeouts& timeouts)
     : socket_(socket),
       read_timeout_ms_(TimeoutMillis(timeouts.read)),
       write_timeout_ms_(TimeoutMillis(timeouts.write)),
-      buffer_(kBufferBytes, '\0') {}
+      buffer_(kBufferBytes, '\0') {
+  watch_.emplace(socket_);
+}
 
 ssize_t Http1Connection::Receive(char* data, size_t size) {
   while (true) {
@@ -122,11 +124,14 @@ ssize_t Http1Connection::Receive(char* data, size_t size) {
       return -1;
     }
     // Silent for the whole read timeout: the exchange fails.
-    if (io::WaitIo(socket_, POLLIN, read_timeout_ms_) == 0) return -1;
+    if (watch_->Wait(POLLIN, read_timeout_ms_) == 0) return -1;
   }
 }
 
-Http1Connection::~Http1Connection() { ::close(socket_); }
+Http1Connection::~Http1Connection() {
+  watch_.reset();  // before the socket closes
+  ::close(socket_);
+}
 
 void Http1Connection::Shutdown() { ::shutdown(socket_, SHUT_RDWR); }
 
@@ -142,8 +147,8 @@ bool Http1Connection::SendRequest(std::string_view head, std::string_view body) 
     ssize_t n = ::sendmsg(socket_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) return false;               // broken
-      if (io::WaitIo(socket_, POLLOUT, write_timeout_ms_) == 0) return false;  // timed out
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return false;        // broken
+      if (watch_->Wait(POLLOUT, write_timeout_ms_) == 0) return false;  // timed out
       continue;
     }
     auto sent = static_cast<size_t>(n);
@@ -302,7 +307,7 @@ Http1Outcome Http1Connection::Exchange(std::string_view head, std::string_view b
     return out;
   }
   // The answer cannot be there yet: wait before the first read instead of reading in vain.
-  if (io::OnFiber() && io::WaitIo(socket_, POLLIN, read_timeout_ms_) == 0) {
+  if (io::OnFiber() && watch_->Wait(POLLIN, read_timeout_ms_) == 0) {
     out.error = Http1Error::kRead;  // silent for the whole read timeout
     return out;
   }

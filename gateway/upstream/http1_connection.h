@@ -6,10 +6,12 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "gateway/io/fiber.h"
 #include "gateway/upstream/upstream_client.h"
 
 namespace nexus::gateway {
@@ -70,6 +72,8 @@ class Http1Connection {
   // Unblocks a read or write in progress from any thread; the exchange then fails.
   void Shutdown();
   int socket() const { return socket_; }
+  // Whether the calling fiber's event loop watches this connection's socket (see watch_).
+  bool Local() const { return watch_ && watch_->Local(); }
 
  private:
   Http1Connection(int socket, const Http1Timeouts& timeouts);
@@ -91,6 +95,9 @@ class Http1Connection {
   bool ReadUntilClose(UpstreamHandler& handler, bool* stopped);
 
   int socket_;
+  // The socket stays in the connecting fiber's event loop while the connection lives (no epoll_ctl
+  // per wait on that loop; on another loop's fiber a wait is a one-shot registration there).
+  std::optional<io::EdgeWatch> watch_;
   int read_timeout_ms_;
   int write_timeout_ms_;
   std::string buffer_;

@@ -219,6 +219,28 @@ absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstre
   return connection;
 }
 
+namespace {
+
+// The newest idle connection whose socket the calling fiber's event loop watches (its waits cost
+// no system call), else the newest one. Only the newest few are looked at.
+template <typename ConnectionPtr>
+ConnectionPtr TakePreferringLocal(std::vector<ConnectionPtr>& idle) {
+  constexpr size_t kLookedAt = 8;
+  const size_t oldest = idle.size() > kLookedAt ? idle.size() - kLookedAt : 0;
+  size_t chosen = idle.size() - 1;
+  for (size_t i = idle.size(); i-- > oldest;) {
+    if (idle[i]->http1 != nullptr && idle[i]->http1->Local()) {
+      chosen = i;
+      break;
+    }
+  }
+  ConnectionPtr taken = std::move(idle[chosen]);
+  idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(chosen));
+  return taken;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstreamClient::Acquire(
     const UpstreamUrl& url, bool& reused) {
   std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
@@ -227,8 +249,7 @@ absl::StatusOr<std::unique_ptr<HttplibUpstreamClient::Connection>> HttplibUpstre
     auto it = idle_.find(url.PoolKey());
     const absl::Time now = absl::Now();
     while (it != idle_.end() && !it->second.empty()) {
-      std::unique_ptr<Connection> c = std::move(it->second.back());
-      it->second.pop_back();
+      std::unique_ptr<Connection> c = TakePreferringLocal(it->second);
       if (now - c->idle_since > options_.max_idle_time || !c->open()) {
         expired.push_back(std::move(c));
         continue;
