@@ -16,103 +16,16 @@
 #include <exception>
 
 #include "gateway/io/fiber.h"
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NEXUS_FIBER_ASAN 1
-#endif
-#if __has_feature(thread_sanitizer)
-#define NEXUS_FIBER_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define NEXUS_FIBER_ASAN 1
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define NEXUS_FIBER_TSAN 1
-#endif
-
-// The sanitizers must be told about stack switches, or they take a fiber's frames for the
-// thread's and report nonsense.
-extern "C" {
-#ifdef NEXUS_FIBER_ASAN
-void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom, size_t size);
-void __sanitizer_finish_switch_fiber(void* fake_stack_save, const void** bottom_old,
-                                     size_t* size_old);
-#endif
-#ifdef NEXUS_FIBER_TSAN
-void* __tsan_get_current_fiber(void);
-void* __tsan_create_fiber(unsigned flags);
-void __tsan_destroy_fiber(void* fiber);
-void __tsan_switch_to_fiber(void* fiber, unsigned flags);
-#endif
-}
-
-#if defined(__x86_64__)
-// Switching fibers without ucontext: swapcontext saves and restores the signal mask, a system
-// call on every switch, and a request takes several switches. This saves only what the ABI
-// says a callee keeps (rbx, rbp, r12-r15, the SSE and x87 control words) on the old stack,
-// stores the stack pointer and loads the other one.
-//   void nexus_fiber_switch(void** save_sp, void* load_sp);
-// A new fiber's stack is prepared so that the switch "returns" into nexus_fiber_start, which
-// passes r12 (the fiber) to nexus_fiber_main.
-#define NEXUS_FIBER_OWN_SWITCH 1
-extern "C" {
-void nexus_fiber_switch(void** save_sp, void* load_sp);
-void nexus_fiber_start();
-void nexus_fiber_main(void* fiber);
-}
-asm(R"(
-  .text
-  .globl nexus_fiber_switch
-  .type nexus_fiber_switch, @function
-nexus_fiber_switch:
-  .cfi_startproc
-  pushq %rbp
-  pushq %rbx
-  pushq %r12
-  pushq %r13
-  pushq %r14
-  pushq %r15
-  subq $8, %rsp
-  stmxcsr (%rsp)
-  fnstcw 4(%rsp)
-  movq %rsp, (%rdi)
-  movq %rsi, %rsp
-  ldmxcsr (%rsp)
-  fldcw 4(%rsp)
-  addq $8, %rsp
-  popq %r15
-  popq %r14
-  popq %r13
-  popq %r12
-  popq %rbx
-  popq %rbp
-  ret
-  .cfi_endproc
-  .size nexus_fiber_switch, .-nexus_fiber_switch
-
-  .globl nexus_fiber_start
-  .type nexus_fiber_start, @function
-nexus_fiber_start:
-  .cfi_startproc
-  .cfi_undefined rip
-  movq %r12, %rdi
-  call nexus_fiber_main
-  ud2
-  .cfi_endproc
-  .size nexus_fiber_start, .-nexus_fiber_start
-)");
-#endif
+#include "gateway/io/fiber_switch.h"
+#include "gateway/io/watch_table.h"
 
 namespace nexus::gateway::io {
 namespace {
 
 // The event that only says "look at the inbox".
 constexpr uint64_t kWakeToken = ~uint64_t{0};
-// Events of an EdgeWatch: this bit, the slot's generation (bits 32-62) and the slot (bits 0-31).
-// A fiber's wait token is (fiber index << 32 | wait sequence) and never has the bit.
-constexpr uint64_t kWatchTag = uint64_t{1} << 63;
+// A fiber's wait token is (fiber index << 32 | wait sequence); EdgeWatch events carry
+// WatchTable::kTag instead (so does kWakeToken, which is told apart first).
 constexpr short kAlwaysReported = POLLERR | POLLHUP | POLLRDHUP;
 constexpr int kMaxEvents = 256;
 
@@ -188,7 +101,6 @@ class FiberLoop {
  public:
   FiberLoop(BlockingPool& blocking, std::atomic<size_t>& scheduler_live, size_t stack_bytes)
       : blocking_(blocking), scheduler_live_(scheduler_live), stack_bytes_(stack_bytes) {
-    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (epoll_fd_ < 0 || wake_fd_ < 0) {
       std::perror("nexus-gateway: fiber loop");
@@ -259,50 +171,13 @@ class FiberLoop {
 
   // Adds `fd` to the epoll set for good (edge-triggered); false when epoll refuses it.
   bool AddWatch(int fd, uint32_t* slot) {
-    if (free_watch_slots_.empty()) {
-      watch_slots_.emplace_back();
-      free_watch_slots_.push_back(static_cast<uint32_t>(watch_slots_.size() - 1));
-    }
-    *slot = free_watch_slots_.back();
-    WatchSlot& watch = watch_slots_[*slot];
-    watch.fd = fd;
-    watch.ready = 0;
-    watch.waiter = nullptr;
-    if (!Register(*slot, EPOLL_CTL_ADD, false) &&
-        (errno != EEXIST || !Register(*slot, EPOLL_CTL_MOD, false))) {
-      watch.fd = -1;
-      return false;
-    }
-    free_watch_slots_.pop_back();
-    return true;
-  }
-
-  // Readability is always watched. Writability only while a writer waits: a socket is writable
-  // nearly always, and every ACK that frees send space would be an event (a loop wake-up).
-  bool Register(uint32_t slot, int op, bool writable) {
-    const WatchSlot& watch = watch_slots_[slot];
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (writable ? EPOLLOUT : 0u);
-    event.data.u64 = kWatchTag | (uint64_t{watch.generation} << 32) | slot;
-    return ::epoll_ctl(epoll_fd_, op, watch.fd, &event) == 0;
+    std::optional<uint32_t> added = watches_.Add(fd);
+    if (added) *slot = *added;
+    return added.has_value();
   }
 
   // On the loop thread (the watch's fiber); RemoveWatchLater from anywhere else.
-  void RemoveWatch(uint32_t slot) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, watch_slots_[slot].fd, nullptr);
-    ReleaseWatchSlot(slot);
-  }
-
-  // The registration is gone already (removed by RemoveWatchLater, whose socket may be closed
-  // and its number reused by now): only the slot is freed.
-  void ReleaseWatchSlot(uint32_t slot) {
-    WatchSlot& watch = watch_slots_[slot];
-    watch.fd = -1;
-    watch.waiter = nullptr;
-    // Events still queued for the old registration carry the old generation and are dropped.
-    watch.generation = (watch.generation + 1) & 0x7fffffffu;
-    free_watch_slots_.push_back(slot);
-  }
+  void RemoveWatch(uint32_t slot) { watches_.Remove(slot); }
 
   void RemoveWatchLater(uint32_t slot, int fd) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
@@ -314,22 +189,21 @@ class FiberLoop {
   }
 
   short WaitWatch(Fiber* fiber, uint32_t slot, short events, int timeout_ms) {
-    WatchSlot& watch = watch_slots_[slot];
     const short wanted = static_cast<short>((events & (POLLIN | POLLOUT)) | kAlwaysReported);
-    if (short seen = Take(watch, wanted); seen != 0) return seen;
-    if (timeout_ms == 0) return PollOnce(watch.fd, events, 0);
-    if (watch.waiter != nullptr) return WaitBesideWaiter(fiber, watch.fd, events, timeout_ms);
+    if (short seen = watches_.Take(slot, wanted); seen != 0) return seen;
+    const int fd = watches_.fd(slot);
+    if (timeout_ms == 0) return PollOnce(fd, events, 0);
+    if (watches_.waiter(slot) != nullptr) return WaitBesideWaiter(fiber, fd, events, timeout_ms);
     const bool writer = (events & POLLOUT) != 0;
-    if (writer && !Register(slot, EPOLL_CTL_MOD, true)) return PollOnce(watch.fd, events, 0);
+    if (writer && !watches_.WatchWritable(slot, true)) return PollOnce(fd, events, 0);
     if (++fiber->wait_seq == 0) ++fiber->wait_seq;
-    watch.waiter = fiber;
-    watch.wanted = wanted;
+    watches_.SetWaiter(slot, fiber, wanted);
     fiber->watch_slot = slot;
     const short seen =
         ParkUntil(fiber, (uint64_t{fiber->index} << 32) | fiber->wait_seq, timeout_ms);
     if (writer) {
-      Register(slot, EPOLL_CTL_MOD, false);
-      watch_slots_[slot].ready = static_cast<short>(watch_slots_[slot].ready & ~POLLOUT);
+      watches_.WatchWritable(slot, false);
+      watches_.Forget(slot, POLLOUT);
     }
     return seen;
   }
@@ -345,21 +219,6 @@ class FiberLoop {
   }
 
  private:
-  struct WatchSlot {
-    int fd = -1;
-    uint32_t generation = 0;
-    Fiber* waiter = nullptr;
-    short wanted = 0;  // what the waiter waits for
-    short ready = 0;   // readiness seen and not taken yet
-  };
-
-  // Readiness in `wanted` seen since the last look; the POLLIN/POLLOUT part of it is taken.
-  static short Take(WatchSlot& watch, short wanted) {
-    const short seen = static_cast<short>(watch.ready & wanted);
-    watch.ready = static_cast<short>(watch.ready & ~(wanted & (POLLIN | POLLOUT)));
-    return seen;
-  }
-
   // A second fiber waiting on a watched socket (never done by the gateway): polls it every
   // millisecond, so the owner's registration stays as it is.
   short WaitBesideWaiter(Fiber* fiber, int fd, short events, int timeout_ms) {
@@ -423,7 +282,7 @@ class FiberLoop {
           }
           continue;
         }
-        if (events[i].data.u64 & kWatchTag) {
+        if (events[i].data.u64 & WatchTable::kTag) {
           WatchReady(events[i].data.u64, static_cast<short>(events[i].events));
         } else {
           Ready(events[i].data.u64, static_cast<short>(events[i].events));
@@ -445,7 +304,7 @@ class FiberLoop {
       removed.swap(removed_watches_);
       if (stop_requested_) stopping_ = true;
     }
-    for (uint32_t slot : removed) ReleaseWatchSlot(slot);
+    for (uint32_t slot : removed) watches_.Release(slot);
     for (std::function<void()>& task : tasks) {
       Fiber* fiber;
       if (free_.empty()) {
@@ -467,13 +326,8 @@ class FiberLoop {
   }
 
   void WatchReady(uint64_t token, short revents) {
-    const uint64_t slot = token & 0xffffffffu;
-    if (slot >= watch_slots_.size()) return;
-    WatchSlot& watch = watch_slots_[slot];
-    if (watch.fd < 0 || watch.generation != ((token >> 32) & 0x7fffffffu)) return;  // stale
-    watch.ready = static_cast<short>(watch.ready | revents);
-    if (watch.waiter == nullptr) return;
-    if (short seen = Take(watch, watch.wanted); seen != 0) WakeWith(watch.waiter, seen);
+    const WatchTable::Wakeup wakeup = watches_.OnEvent(token, revents);
+    if (wakeup.fiber != nullptr) WakeWith(wakeup.fiber, wakeup.revents);
   }
 
   void WakeWith(Fiber* fiber, short revents) {
@@ -489,8 +343,7 @@ class FiberLoop {
 
   void ForgetWatchWaiter(Fiber* fiber) {
     if (fiber->watch_slot < 0) return;
-    WatchSlot& watch = watch_slots_[static_cast<size_t>(fiber->watch_slot)];
-    if (watch.waiter == fiber) watch.waiter = nullptr;
+    watches_.ClearWaiter(static_cast<uint32_t>(fiber->watch_slot), fiber);
     fiber->watch_slot = -1;
   }
 
@@ -639,7 +492,7 @@ class FiberLoop {
   std::shared_ptr<LoopHandle> handle_ = std::make_shared<LoopHandle>();
   std::atomic<size_t>& scheduler_live_;
   const size_t stack_bytes_;
-  int epoll_fd_ = -1;
+  const int epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   int wake_fd_ = -1;
   std::mutex inbox_mutex_;
   std::vector<std::function<void()>> new_tasks_;
@@ -652,8 +505,7 @@ class FiberLoop {
   std::vector<std::unique_ptr<Fiber>> fibers_;
   std::vector<Fiber*> free_;
   std::set<std::pair<int64_t, uint64_t>> timers_;  // (deadline, wait token)
-  std::vector<WatchSlot> watch_slots_;
-  std::vector<uint32_t> free_watch_slots_;
+  WatchTable watches_{epoll_fd_};
   size_t live_ = 0;
 #ifdef NEXUS_FIBER_OWN_SWITCH
   void* loop_stack_pointer_ = nullptr;
