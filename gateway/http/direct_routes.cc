@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "absl/strings/str_cat.h"
+#include "services/status/status_map.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway::http {
@@ -14,51 +15,6 @@ void Send(ClientConnection& connection, const std::string& response) {
 }
 
 }  // namespace
-
-std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Entity";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Unknown";
-  }
-}
 
 void DirectRoutes::AddPost(std::string path, httplib::Server::Handler handler) {
   posts_.emplace_back(std::move(path), std::move(handler));
@@ -133,7 +89,8 @@ std::string DirectRoutes::Render(httplib::Response& res, bool close) const {
   }
   std::string out;
   out.reserve(256 + res.body.size());
-  absl::StrAppend(&out, "HTTP/1.1 ", res.status, " ", Av(ReasonPhrase(res.status)), "\r\n");
+  absl::StrAppend(&out, "HTTP/1.1 ", res.status, " ", Av(status::HttpReasonPhrase(res.status)),
+                  "\r\n");
   for (const auto& [name, value] : res.headers) {
     if (name == "Content-Length" || name == "Connection" || name == "Keep-Alive") continue;
     absl::StrAppend(&out, name, ": ", value, "\r\n");

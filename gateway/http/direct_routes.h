@@ -64,9 +64,6 @@ class DirectRoutes {
   std::vector<std::pair<std::string, httplib::Server::Handler>> posts_;
 };
 
-// Standard reason phrase of an HTTP status ("Unknown" for others).
-std::string_view ReasonPhrase(int status);
-
 }  // namespace nexus::gateway::http
 
 #endif  // NEXUS_GATEWAY_HTTP_DIRECT_ROUTES_H_

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/status/status_map.h"
 #include "services/strings/absl_view.h"
 
 namespace nexus::gateway::ws {
@@ -32,23 +33,6 @@ bool HasToken(std::string_view header, std::string_view token) {
     if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(part), Av(token))) return true;
   }
   return false;
-}
-
-std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 426:
-      return "Upgrade Required";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
 }
 
 }  // namespace
@@ -107,7 +91,7 @@ std::string RejectionResponse(int http_status, std::string_view message) {
   std::string body = absl::StrCat(Av(message), "\n");
   std::string extra;
   if (http_status == 426) extra = "Sec-WebSocket-Version: 13\r\n";
-  return absl::StrCat("HTTP/1.1 ", http_status, " ", Av(ReasonPhrase(http_status)),
+  return absl::StrCat("HTTP/1.1 ", http_status, " ", Av(status::HttpReasonPhrase(http_status)),
                       "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ",
                       body.size(), "\r\n", extra, "Connection: close\r\n\r\n", body);
 }

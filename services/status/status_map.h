@@ -15,6 +15,8 @@ absl::Status FromGrpc(const grpc::Status& status);
 int ToHttpStatus(absl::StatusCode code);
 // The OpenAI error "type" that goes with a status code.
 std::string_view ToOpenAiErrorType(absl::StatusCode code);
+// The standard reason phrase of an HTTP status for a status line ("Unknown" for others).
+std::string_view HttpReasonPhrase(int http_status);
 
 }  // namespace nexus::status
 
