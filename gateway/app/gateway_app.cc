@@ -175,6 +175,11 @@ void BuildPipeline(const GatewaySettings& settings, GatewayApp::Parts& p) {
   ws::PlaygroundOptions playground_options;
   playground_options.max_frame_bytes = settings.security.ws_max_message_bytes;
   playground_options.max_message_bytes = settings.security.ws_max_message_bytes;
+  if (FailedAuthThrottle* throttle = p.throttle.get()) {
+    playground_options.on_auth_failure = [throttle](const std::string& address) {
+      throttle->RecordFailure(address);
+    };
+  }
   p.playground =
       std::make_unique<ws::PlaygroundEndpoint>(*p.pipeline, *p.admin, playground_options);
 }

@@ -155,7 +155,10 @@ void PlaygroundEndpoint::Serve(int socket_fd, const httplib::Request& upgrade_re
   if (!WriteAll(socket_fd, SwitchingProtocolsResponse(request.key))) return;
 
   SocketWriter writer(socket_fd);
-  PlaygroundSession session(pipeline_, authenticator_, writer, options_.session);
+  PlaygroundSession session(pipeline_, authenticator_, writer, options_.session,
+                            [this, address = upgrade_request.remote_addr] {
+                              if (options_.on_auth_failure) options_.on_auth_failure(address);
+                            });
   FrameLimits limits;
   limits.max_frame_bytes = options_.max_frame_bytes;
   Loop loop{socket_fd, options_, writer, session,

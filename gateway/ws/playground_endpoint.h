@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct PlaygroundOptions {
   // A send that blocks longer than this (a client that stopped reading) ends the connection.
   absl::Duration send_timeout = absl::Seconds(10);
   SessionLimits session;
+  // Told of every failed authentication in a session, with the client's address (the gateway
+  // counts them in its failed-auth throttle; a locked-out address cannot open a WebSocket).
+  std::function<void(const std::string& address)> on_auth_failure;
 };
 
 // GET /ws/chat: the RFC 6455 handshake and the frame loop on a raw client socket. The HTTP server

@@ -56,8 +56,13 @@ std::string BuildBody(const json& message, std::string& body) {
 }  // namespace
 
 PlaygroundSession::PlaygroundSession(ChatPipeline& pipeline, AdminAuthenticator& authenticator,
-                                     MessageWriter& writer, SessionLimits limits)
-    : pipeline_(pipeline), authenticator_(authenticator), writer_(writer), limits_(limits) {}
+                                     MessageWriter& writer, SessionLimits limits,
+                                     std::function<void()> on_auth_failure)
+    : pipeline_(pipeline),
+      authenticator_(authenticator),
+      writer_(writer),
+      limits_(limits),
+      on_auth_failure_(std::move(on_auth_failure)) {}
 
 PlaygroundSession::~PlaygroundSession() { Shutdown(); }
 
@@ -96,6 +101,7 @@ bool PlaygroundSession::OnAuth(const json& message) {
     absl::Status status = authenticator_.Check(token.get<std::string>());
     if (!status.ok()) {
       const bool unavailable = status.code() == absl::StatusCode::kUnavailable;
+      if (!unavailable && on_auth_failure_) on_auth_failure_();
       SendError(nullptr, unavailable ? "service_unavailable" : "authentication_error",
                 unavailable ? "the registry is unreachable, try again shortly"
                             : "the admin token is not valid",
@@ -172,6 +178,7 @@ void PlaygroundSession::RunChat(Chat& chat, ChatCall call) {
       chat.id, [this](const std::string& text) { return writer_.SendText(text); }, chat.cancelled);
   pipeline_.Handle(call, sink);
   sink.Finish();
+  if (sink.error_status() == 401 && on_auth_failure_) on_auth_failure_();
   chat.finished.store(true);
 }
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -44,8 +45,12 @@ struct SessionLimits {
 // Every chat runs on its own thread through the ChatPipeline, so a cancel is read while it runs.
 class PlaygroundSession {
  public:
+  // `on_auth_failure` is told of every failed authentication: the admin token refused, a chat
+  // refused with 401 (a wrong client key). The gateway counts them in its failed-auth throttle,
+  // as it does for 401s over HTTP.
   PlaygroundSession(ChatPipeline& pipeline, AdminAuthenticator& authenticator,
-                    MessageWriter& writer, SessionLimits limits);
+                    MessageWriter& writer, SessionLimits limits,
+                    std::function<void()> on_auth_failure = {});
   // Cancels and joins every running chat.
   ~PlaygroundSession();
   PlaygroundSession(const PlaygroundSession&) = delete;
@@ -80,6 +85,7 @@ class PlaygroundSession {
   AdminAuthenticator& authenticator_;
   MessageWriter& writer_;
   SessionLimits limits_;
+  std::function<void()> on_auth_failure_;
   bool authenticated_ = false;
   bool admin_ = false;
   std::string client_key_;

@@ -96,6 +96,7 @@ bool PlaygroundSink::SendDelta(const std::string& content) {
 void PlaygroundSink::SendError(int http_status, const json& error) {
   if (error_sent_) return;
   error_sent_ = true;
+  error_status_ = http_status;
   json body = {
       {"message",
        error.is_object() ? StringOr(error, "message", "the request failed") : "the request failed"},

@@ -32,11 +32,15 @@ class PlaygroundSink : public ChatResponseSink {
 
   // Sends the closing {"type":"done"} message unless an error message was sent already.
   void Finish();
+  // The HTTP status of the error sent, 0 when none was.
+  int error_status() const { return error_status_; }
 
  private:
   bool SendDelta(const std::string& content);
   void SendError(int http_status, const nlohmann::json& error);
   void TakeUsage(const nlohmann::json& object);
+
+  int error_status_ = 0;
 
   nlohmann::json id_;
   SendFn send_;

@@ -17,7 +17,7 @@ namespace nexus::gateway::ws {
 
 // Streams "Hello" + " world" chunks and a usage chunk; with "model":"stall" it waits until the sink
 // reports the client gone (as the real pipeline does with a stalled upstream); with "model":"bad"
-// it answers a 404 error.
+// it answers a 404 error, with "model":"unauthorized" a 401.
 class FakeChatPipeline : public ChatPipeline {
  public:
   void Handle(const ChatCall& call, ChatResponseSink& sink) override {
@@ -27,6 +27,13 @@ class FakeChatPipeline : public ChatPipeline {
     }
     const nlohmann::json body = nlohmann::json::parse(call.body);
     const std::string model = body["model"];
+    if (model == "unauthorized") {
+      sink.SendJson(401,
+                    R"({"error":{"message":"bad key","type":"invalid_request_error",)"
+                    R"("param":null,"code":"invalid_api_key"}})",
+                    {});
+      return;
+    }
     if (model == "bad") {
       sink.SendJson(404,
                     R"({"error":{"message":"model not found","type":"invalid_request_error",)"
@@ -63,6 +70,7 @@ class FakeAdminAuthenticator : public AdminAuthenticator {
  public:
   absl::Status Check(std::string_view token) override {
     if (token == "admin-token-0123456789") return absl::OkStatus();
+    if (token == "registry-down") return absl::UnavailableError("registry unreachable");
     return absl::UnauthenticatedError("bad token");
   }
 };

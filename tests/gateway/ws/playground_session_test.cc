@@ -164,5 +164,37 @@ TEST_F(PlaygroundSessionTest, ClientKeySessionPassesKeyToPipeline) {
   EXPECT_EQ(pipeline_.calls()[0].bearer_secret, "nx-abc");
 }
 
+// Failed authentications reach the gateway's throttle as over HTTP: a refused admin token and a
+// chat refused with 401 count; an unreachable registry and other errors do not.
+TEST(PlaygroundSessionAuthFailureTest, RefusedTokensAndUnauthorizedChatsAreReported) {
+  FakeChatPipeline pipeline;
+  FakeAdminAuthenticator authenticator;
+  std::atomic<int> failures{0};
+  auto count = [&failures] { failures.fetch_add(1); };
+  {
+    RecordingWriter writer;
+    PlaygroundSession session(pipeline, authenticator, writer, SessionLimits{}, count);
+    EXPECT_FALSE(session.OnText(R"({"type":"auth","token":"wrong-token"})"));
+    EXPECT_EQ(failures.load(), 1);
+  }
+  {
+    RecordingWriter writer;
+    PlaygroundSession session(pipeline, authenticator, writer, SessionLimits{}, count);
+    EXPECT_FALSE(session.OnText(R"({"type":"auth","token":"registry-down"})"));
+    EXPECT_EQ(failures.load(), 1);
+  }
+  {
+    RecordingWriter writer;
+    PlaygroundSession session(pipeline, authenticator, writer, SessionLimits{}, count);
+    ASSERT_TRUE(session.OnText(R"({"type":"auth","key":"nx-wrong"})"));
+    const std::string messages = R"("messages":[{"role":"user","content":"hi"}]})";
+    session.OnText(R"({"type":"chat","id":"a","model":"unauthorized",)" + messages);
+    session.OnText(R"({"type":"chat","id":"b","model":"bad",)" + messages);
+    session.Shutdown();  // joins both chats
+    EXPECT_EQ(pipeline.calls().size(), 2u);
+    EXPECT_EQ(failures.load(), 2);
+  }
+}
+
 }  // namespace
 }  // namespace nexus::gateway::ws
