@@ -160,7 +160,10 @@ absl::StatusOr<json> RequestDecoder::ParseObject(std::string_view body) const {
                    "invalid_json");
   }
   json parsed = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so "{...}\0garbage" would parse;
+  // valid JSON never holds a raw NUL (not even inside strings), and the strict scanner that
+  // rewrites bodies refuses it too.
+  if (parsed.is_discarded() || body.find('\0') != std::string_view::npos) {
     return Invalid(
         "We could not parse the JSON body of your request. The request body must be valid JSON.",
         "", "invalid_json");

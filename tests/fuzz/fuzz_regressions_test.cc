@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/admin/admin_query.h"
+#include "gateway/pipeline/chat_request_decoder.h"
 #include "gateway/upstream/chat_body.h"
 #include "gateway/upstream/chat_stream_relay.h"
 
@@ -71,6 +72,18 @@ TEST(FuzzRegressionTest, InfiniteAndPre1970TimesAreRefused) {
   EXPECT_FALSE(admin::ParseTimeMs("end", "infinite-future").ok());
   EXPECT_FALSE(admin::ParseTimeMs("start", "1969-12-31T23:59:59Z").ok());
   EXPECT_EQ(*admin::ParseTimeMs("start", "1970-01-01T00:00:01Z"), 1000);
+}
+
+// chat_request_decoder: a valid body followed by NUL bytes was decoded (nlohmann's lexer stops at
+// a NUL) while the body rewrite refused it; every decoder refuses raw NUL bytes now.
+TEST(FuzzRegressionTest, TrailingNulBytesAreInvalidJson) {
+  const std::string body =
+      std::string(R"({"model":"m","messages":[{"role":"user","content":"x"}]})") +
+      std::string(16, '\0');
+  RequestDecoder decoder(1 << 20);
+  absl::StatusOr<DecodedChatRequest> chat = decoder.DecodeChat(body, ChatDialect::kOpenAi);
+  EXPECT_EQ(chat.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(PrepareChatRequestBody(body, ChatBodyOptions{}).ok());
 }
 
 }  // namespace
