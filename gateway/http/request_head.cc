@@ -2,10 +2,9 @@
 
 #include <array>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "services/strings/absl_view.h"
+#include "services/strings/header_tokens.h"
 
 namespace nexus::gateway::http {
 namespace {
@@ -121,9 +120,8 @@ std::optional<size_t> PlainContentLength(const RequestHead& head) {
 
 bool AsksToClose(const RequestHead& head) {
   for (const auto& [name, value] : head.headers) {
-    if (!absl::EqualsIgnoreCase(Av(name), "Connection")) continue;
-    for (absl::string_view token : absl::StrSplit(Av(value), ',')) {
-      if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(token), "close")) return true;
+    if (absl::EqualsIgnoreCase(Av(name), "Connection") && HeaderListHasToken(value, "close")) {
+      return true;
     }
   }
   return false;

@@ -16,9 +16,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "gateway/io/fiber.h"
 #include "services/strings/absl_view.h"
+#include "services/strings/header_tokens.h"
 
 namespace nexus::gateway {
 namespace {
@@ -33,14 +33,6 @@ int TimeoutMillis(absl::Duration d) {
 }
 
 std::string_view Trim(std::string_view s) { return Sv(absl::StripAsciiWhitespace(Av(s))); }
-
-// Whether a comma-separated header value lists `token` (case-insensitive).
-bool HasToken(std::string_view value, std::string_view token) {
-  for (absl::string_view part : absl::StrSplit(Av(value), ',')) {
-    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(part), Av(token))) return true;
-  }
-  return false;
-}
 
 // Connects `fd` (non-blocking) to `address` within `timeout`.
 Http1Error ConnectWithin(int fd, const addrinfo& address, absl::Duration timeout) {
@@ -226,10 +218,10 @@ bool Http1Connection::ReadHead(int* status, HeaderList* headers, bool* close, lo
       if (absl::EqualsIgnoreCase(Av(name), "content-length")) {
         if (!absl::SimpleAtoi(Av(value), length) || *length < 0) return false;
       } else if (absl::EqualsIgnoreCase(Av(name), "transfer-encoding")) {
-        *chunked = HasToken(value, "chunked");
+        *chunked = HeaderListHasToken(value, "chunked");
       } else if (absl::EqualsIgnoreCase(Av(name), "connection")) {
-        if (HasToken(value, "close")) *close = true;
-        if (HasToken(value, "keep-alive")) *close = false;
+        if (HeaderListHasToken(value, "close")) *close = true;
+        if (HeaderListHasToken(value, "keep-alive")) *close = false;
       }
       headers->emplace_back(std::string(name), std::string(value));
     }

@@ -9,9 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "services/status/status_map.h"
 #include "services/strings/absl_view.h"
+#include "services/strings/header_tokens.h"
 
 namespace nexus::gateway::ws {
 namespace {
@@ -26,13 +26,6 @@ bool IsBase64Char(char c) {
 bool IsValidKey(std::string_view key) {
   if (key.size() != 24 || key.substr(22) != "==") return false;
   return std::all_of(key.begin(), key.begin() + 22, IsBase64Char);
-}
-
-bool HasToken(std::string_view header, std::string_view token) {
-  for (absl::string_view part : absl::StrSplit(Av(header), ',')) {
-    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(part), Av(token))) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -65,7 +58,7 @@ absl::Status ValidateUpgrade(const UpgradeRequest& request,
   if (!absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(Av(request.upgrade)), "websocket")) {
     return absl::InvalidArgumentError("missing header Upgrade: websocket");
   }
-  if (!HasToken(request.connection, "upgrade")) {
+  if (!HeaderListHasToken(request.connection, "upgrade")) {
     return absl::InvalidArgumentError("missing header Connection: Upgrade");
   }
   if (request.version != "13") {
