@@ -121,20 +121,15 @@ ssize_t ClientConnection::read(char* ptr, size_t size) {
     // The response so far must leave before waiting for more of the client (100-continue).
     if (!Flush()) return -1;
     ssize_t n;
-    while (true) {
-      // Bytes usually wait already (the keep-alive loop polled for them): read first, poll only
-      // when there are none, saving a system call per read.
-      n = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-      if (n >= 0) break;
-      if (errno == EINTR) continue;
+    // Bytes usually wait already (the keep-alive loop polled for them): read first, poll only
+    // when there are none, saving a system call per read.
+    while ((n = FillBuffer()) < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
       // The read timeout bounds how long a slow client may hold a worker; the head deadline
       // bounds a client that trickles its headers (slow-loris).
       if (!WaitForRequestBytes()) return -1;
     }
     if (n == 0) return 0;
-    buffer_begin_ = 0;
-    buffer_end_ = static_cast<size_t>(n);
   }
   size_t count = std::min(size, buffer_end_ - buffer_begin_);
   if (!head_done_) {
@@ -233,17 +228,22 @@ bool ClientConnection::WaitForRequest(time_t timeout_sec, const std::atomic<bool
   return false;
 }
 
-std::string_view ClientConnection::PeekRequest() {
-  if (taken_over_ || head_error_ != HeadError::kNone) return {};
-  if (buffer_begin_ == buffer_end_) {
-    ssize_t n;
-    do {
-      n = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) return {};  // end of stream, errors and "nothing yet" are read again by httplib
+ssize_t ClientConnection::FillBuffer() {
+  ssize_t n;
+  do {
+    n = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) {
     buffer_begin_ = 0;
     buffer_end_ = static_cast<size_t>(n);
   }
+  return n;
+}
+
+std::string_view ClientConnection::PeekRequest() {
+  if (taken_over_ || head_error_ != HeadError::kNone) return {};
+  // End of stream, errors and "nothing yet" are read again by cpp-httplib.
+  if (buffer_begin_ == buffer_end_ && FillBuffer() <= 0) return {};
   return std::string_view(buffer_.data() + buffer_begin_, buffer_end_ - buffer_begin_);
 }
 

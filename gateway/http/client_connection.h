@@ -104,6 +104,9 @@ class ClientConnection : public httplib::Stream {
   bool WaitFor(short events, time_t sec, time_t usec) const;
   short Wait(short events, int timeout_ms) const;
   bool SendAll(std::string_view data);
+  // One recv(2) without waiting into the (empty) buffer: bytes read, 0 at end of stream, -1 with
+  // errno (EAGAIN: nothing yet).
+  ssize_t FillBuffer();
 
   struct Address {
     bool known = false;
